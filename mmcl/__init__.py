@@ -1,0 +1,25 @@
+"""mmcl: multimodal contrastive learning with linear encoders.
+
+The helper package of the book *Multimodal Contrastive Learning, Linearly*.
+The public contract (``clip_loss``, ``linear_loss``,
+``contrastive_cross_covariance``, ``fit_svd``, ``fit_gd``, ``sin_theta``, ...)
+is documented on the book's API reference page.
+"""
+
+from .data import (Noise, PairedSample, TwoModalityModel, coherence, coherent_orthonormal,
+                   make_model, random_orthonormal)
+from .losses import (CLIPLoss, ContrastiveLoss, LinearLoss, clip_loss, contrastive_cross_covariance,
+                     linear_cross_covariance, linear_loss)
+from .metrics import orthonormal_basis, sin_theta
+from .solvers import GDFit, SVDFit, fit_gd, fit_svd, polish, spectral_selection
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CLIPLoss", "ContrastiveLoss", "LinearLoss", "clip_loss", "linear_loss",
+    "contrastive_cross_covariance", "linear_cross_covariance",
+    "SVDFit", "GDFit", "fit_svd", "fit_gd", "polish", "spectral_selection",
+    "sin_theta", "orthonormal_basis",
+    "Noise", "PairedSample", "TwoModalityModel", "make_model", "random_orthonormal",
+    "coherent_orthonormal", "coherence",
+]

@@ -1,0 +1,274 @@
+"""The two-modality spiked model and samples drawn from it.
+
+``x = U1 z + xi1`` and ``y = U2 z~ + xi2`` with ``z ~ N(0, Lambda)``; a pair is
+wrongly matched with probability ``eps`` (then ``z~`` is an independent copy
+of ``z``). The noise of each modality is Gaussian with covariance
+``diag(variances) + B B^T``: unequal variances give heteroskedastic noise, the
+loading ``B`` (d x k) a structured, low-rank nuisance. Introduced in the
+chapter *From contrastive loss to SVD*; the robustness chapter uses all of
+its knobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_generator, as_int, as_nonnegative, as_probability, as_rank
+
+__all__ = [
+    "Noise",
+    "TwoModalityModel",
+    "PairedSample",
+    "make_model",
+    "random_orthonormal",
+    "coherent_orthonormal",
+    "coherence",
+]
+
+
+def random_orthonormal(d: int, r: int, rng) -> np.ndarray:
+    """Haar-random d x r matrix with orthonormal columns.
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> U = mmcl.random_orthonormal(5, 2, np.random.default_rng(0))
+    >>> np.allclose(U.T @ U, np.eye(2))
+    True
+    """
+    d = as_int(d, "d", low=1)
+    r = as_int(r, "r", low=1, high=d)
+    rng = as_generator(rng)
+    Q, R = np.linalg.qr(rng.standard_normal((d, r)))
+    return Q * np.sign(np.diag(R))
+
+
+def coherent_orthonormal(d: int, r: int, support: int, rng) -> np.ndarray:
+    """Orthonormal d x r matrix whose columns live on ``support`` coordinates.
+
+    ``support = d`` gives a random (incoherent) basis; ``support = r`` puts all
+    the mass on r coordinates (maximal coherence, ``coherence(U) = d/r``).
+    The coordinates are chosen at random.
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> U = mmcl.coherent_orthonormal(10, 2, 3, np.random.default_rng(0))
+    >>> int((np.abs(U).sum(axis=1) > 0).sum())
+    3
+    """
+    d = as_int(d, "d", low=1)
+    r = as_int(r, "r", low=1, high=d)
+    support = as_int(support, "support", low=r, high=d)
+    rng = as_generator(rng)
+    U = np.zeros((d, r))
+    rows = rng.choice(d, size=support, replace=False)
+    U[rows] = random_orthonormal(support, r, rng)
+    return U
+
+
+def coherence(U) -> float:
+    """Coherence ``(d/r) max_i ||U[i]||^2`` of an orthonormal d x r matrix (1 to d/r)."""
+    U = np.asarray(U, dtype=float)
+    d, r = U.shape
+    return float(d / r * np.max(np.sum(U**2, axis=1)))
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Gaussian noise with covariance ``diag(variances) + loading @ loading.T``.
+
+    Attributes
+    ----------
+    variances : ndarray, shape (d,)
+        Non-negative per-coordinate variances.
+    loading : ndarray, shape (d, k)
+        Low-rank nuisance loading ``B`` (k may be 0).
+    """
+
+    variances: np.ndarray
+    loading: np.ndarray
+
+    @property
+    def dim(self) -> int:
+        return self.variances.shape[0]
+
+    def covariance(self) -> np.ndarray:
+        """The d x d covariance matrix."""
+        return np.diag(self.variances) + self.loading @ self.loading.T
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        """Draw n samples (n x d)."""
+        rng = as_generator(rng)
+        out = rng.standard_normal((n, self.dim)) * np.sqrt(self.variances)
+        k = self.loading.shape[1]
+        if k:
+            out += rng.standard_normal((n, k)) @ self.loading.T
+        return out
+
+
+@dataclass(frozen=True)
+class PairedSample:
+    """A sample of n pairs from :class:`TwoModalityModel`.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n, d1)
+    Y : ndarray, shape (n, d2)
+    Z : ndarray, shape (n, r)
+        Latent factors of the x's.
+    matched : ndarray of bool, shape (n,)
+        True where ``Y[i]`` shares the latent ``Z[i]`` (a correct pair).
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    Z: np.ndarray
+    matched: np.ndarray
+
+
+@dataclass(frozen=True)
+class TwoModalityModel:
+    """The two-modality spiked model of the book.
+
+    Attributes
+    ----------
+    U1 : ndarray, shape (d1, r)
+        Orthonormal shared features of modality 1.
+    U2 : ndarray, shape (d2, r)
+    lam : ndarray, shape (r,)
+        Latent variances ``Lambda = diag(lam)``.
+    noise1, noise2 : Noise
+    """
+
+    U1: np.ndarray
+    U2: np.ndarray
+    lam: np.ndarray
+    noise1: Noise
+    noise2: Noise
+
+    @property
+    def r(self) -> int:
+        return self.lam.shape[0]
+
+    def cross_covariance(self, eps: float = 0.0) -> np.ndarray:
+        """``E[x y^T] = (1 - eps) U1 Lambda U2^T`` (d1 x d2)."""
+        eps = as_probability(eps, "eps")
+        return (1.0 - eps) * (self.U1 * self.lam) @ self.U2.T
+
+    def covariance(self, modality: int) -> np.ndarray:
+        """``U Lambda U^T + Sigma`` of modality 1 or 2."""
+        if modality not in (1, 2):
+            raise ValueError(f"modality must be 1 or 2; got {modality!r}")
+        U, noise = (self.U1, self.noise1) if modality == 1 else (self.U2, self.noise2)
+        return (U * self.lam) @ U.T + noise.covariance()
+
+    def sample(self, n: int, *, eps: float = 0.0, rng) -> PairedSample:
+        """Draw ``n`` pairs, each wrongly matched with probability ``eps``.
+
+        Parameters
+        ----------
+        n : int >= 2
+        eps : float in [0, 1]
+        rng : numpy.random.Generator or int
+
+        Returns
+        -------
+        PairedSample
+        """
+        n = as_int(n, "n", low=2)
+        eps = as_probability(eps, "eps")
+        rng = as_generator(rng)
+        sd = np.sqrt(self.lam)
+        Z = rng.standard_normal((n, self.r)) * sd
+        matched = rng.random(n) >= eps
+        Zt = np.where(matched[:, None], Z, rng.standard_normal((n, self.r)) * sd)
+        X = Z @ self.U1.T + self.noise1.sample(n, rng)
+        Y = Zt @ self.U2.T + self.noise2.sample(n, rng)
+        return PairedSample(X=X, Y=Y, Z=Z, matched=matched)
+
+
+def _per_modality(value, name):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be a number or a pair (modality 1, modality 2); got {value!r}")
+        return tuple(value)
+    return value, value
+
+
+def _noise(d, sd, hetero, k, strength, rng, which) -> Noise:
+    sd = as_nonnegative(sd, f"noise_sd[{which}]")
+    hetero = as_nonnegative(hetero, f"heteroskedasticity[{which}]")
+    k = as_int(k, f"nuisance_rank[{which}]", low=0, high=d)
+    strength = as_nonnegative(strength, f"nuisance_strength[{which}]")
+    # Log-variances evenly spread over [-hetero, hetero], in random order,
+    # rescaled so the mean variance stays sd^2.
+    spread = np.exp(hetero * rng.permutation(np.linspace(-1.0, 1.0, d)))
+    variances = sd**2 * spread / spread.mean()
+    loading = strength * random_orthonormal(d, k, rng) if k else np.zeros((d, 0))
+    return Noise(variances=variances, loading=loading)
+
+
+def make_model(d1: int, d2: int, r: int, *, rng, signal=1.0, noise_sd=1.0,
+               heteroskedasticity=0.0, nuisance_rank=0, nuisance_strength=3.0,
+               support=None) -> TwoModalityModel:
+    """Build a :class:`TwoModalityModel`.
+
+    Every noise and basis knob takes one number for both modalities or a pair
+    ``(modality 1, modality 2)``. Introduced in the chapter *From contrastive
+    loss to SVD*.
+
+    Parameters
+    ----------
+    d1, d2 : int
+        Dimensions of the two modalities.
+    r : int
+        Number of shared features, ``r <= min(d1, d2)``.
+    rng : numpy.random.Generator or int
+    signal : float or array of shape (r,)
+        Latent variances ``lambda_1..lambda_r`` (> 0).
+    noise_sd : float >= 0 or pair
+        Root-mean-square noise standard deviation per coordinate.
+    heteroskedasticity : float >= 0 or pair
+        0 for isotropic noise; log-variances spread over ``[-h, h]``.
+    nuisance_rank : int >= 0 or pair
+        Rank k of a structured nuisance component ``B B^T``.
+    nuisance_strength : float >= 0 or pair
+        Standard deviation of each nuisance direction.
+    support : int or pair, optional
+        Number of coordinates the columns of U live on (default: all, a
+        random basis; ``r`` is maximally coherent).
+
+    Returns
+    -------
+    TwoModalityModel
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> model = mmcl.make_model(20, 15, 3, rng=np.random.default_rng(0), noise_sd=0.5)
+    >>> sample = model.sample(100, eps=0.2, rng=np.random.default_rng(1))
+    >>> sample.X.shape, sample.Y.shape
+    ((100, 20), (100, 15))
+    """
+    d1 = as_int(d1, "d1", low=1)
+    d2 = as_int(d2, "d2", low=1)
+    r = as_rank(r, d1, d2)
+    rng = as_generator(rng)
+    lam = np.broadcast_to(np.asarray(signal, dtype=float), (r,)).copy() if np.ndim(signal) == 0 \
+        else np.asarray(signal, dtype=float)
+    if lam.shape != (r,) or not np.all(np.isfinite(lam)) or np.any(lam <= 0):
+        raise ValueError(f"signal must be a positive number or {r} positive latent variances; got {signal!r}")
+    knobs = [_per_modality(v, name) for v, name in (
+        (noise_sd, "noise_sd"), (heteroskedasticity, "heteroskedasticity"),
+        (nuisance_rank, "nuisance_rank"), (nuisance_strength, "nuisance_strength"),
+        (support, "support"))]
+    bases, noises = [], []
+    for m, d in enumerate((d1, d2)):
+        sd, het, k, strength, supp = (knob[m] for knob in knobs)
+        supp = d if supp is None else supp
+        bases.append(coherent_orthonormal(d, r, supp, rng))
+        noises.append(_noise(d, sd, het, k, strength, rng, m + 1))
+    return TwoModalityModel(U1=bases[0], U2=bases[1], lam=lam, noise1=noises[0], noise2=noises[1])
