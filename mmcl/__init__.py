@@ -9,7 +9,7 @@ is documented on the book's API reference page.
 from .data import (Noise, PairedSample, TwoModalityModel, coherence, coherent_orthonormal,
                    make_model, random_orthonormal)
 from .losses import (CLIPLoss, ContrastiveLoss, LinearLoss, clip_loss, contrastive_cross_covariance,
-                     linear_cross_covariance, linear_loss)
+                     finite_difference_gradient, linear_cross_covariance, linear_loss)
 from .metrics import orthonormal_basis, sin_theta
 from .solvers import GDFit, SVDFit, fit_gd, fit_svd, polish, spectral_selection
 
@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CLIPLoss", "ContrastiveLoss", "LinearLoss", "clip_loss", "linear_loss",
-    "contrastive_cross_covariance", "linear_cross_covariance",
+    "contrastive_cross_covariance", "linear_cross_covariance", "finite_difference_gradient",
     "SVDFit", "GDFit", "fit_svd", "fit_gd", "polish", "spectral_selection",
     "sin_theta", "orthonormal_basis",
     "Noise", "PairedSample", "TwoModalityModel", "make_model", "random_orthonormal",

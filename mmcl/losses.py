@@ -29,6 +29,7 @@ __all__ = [
     "linear_loss",
     "contrastive_cross_covariance",
     "linear_cross_covariance",
+    "finite_difference_gradient",
 ]
 
 
@@ -387,3 +388,56 @@ def linear_loss(rho: float = 0.0) -> LinearLoss:
     True
     """
     return LinearLoss(rho=rho)
+
+
+def finite_difference_gradient(loss: ContrastiveLoss, G1, G2, X, Y, *, h: float = 1e-6):
+    """Central finite-difference gradient of ``loss.value`` (for checking).
+
+    Costs ``2 r (d1 + d2)`` loss evaluations. Introduced in the chapter *From
+    contrastive loss to SVD*.
+
+    Parameters
+    ----------
+    loss : ContrastiveLoss
+    G1 : array, shape (r, d1)
+    G2 : array, shape (r, d2)
+    X : array, shape (n, d1)
+    Y : array, shape (n, d2)
+    h : float > 0
+        Step.
+
+    Returns
+    -------
+    (dG1, dG2) : ndarrays of the shapes of G1 and G2
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    >>> G1, G2 = rng.normal(size=(2, 3)), rng.normal(size=(2, 2))
+    >>> loss = mmcl.clip_loss(tau=0.5)
+    >>> num = mmcl.finite_difference_gradient(loss, G1, G2, X, Y)
+    >>> bool(np.allclose(num[0], loss.gradient(G1, G2, X, Y)[0], atol=1e-7))
+    True
+    """
+    if not isinstance(loss, ContrastiveLoss):
+        raise TypeError(f"loss must be a contrastive loss; got {type(loss).__name__}")
+    X, Y = as_pair(X, Y)
+    G1, G2 = as_encoders(G1, G2, X, Y)
+    h = as_positive(h, "h")
+    out = []
+    for which in (0, 1):
+        G = (G1, G2)[which]
+        grad = np.empty_like(G)
+        for idx in np.ndindex(G.shape):
+            plus, minus = G.copy(), G.copy()
+            plus[idx] += h
+            minus[idx] -= h
+            args_p = (plus, G2) if which == 0 else (G1, plus)
+            args_m = (minus, G2) if which == 0 else (G1, minus)
+            f_p = loss._value_and_grad(*args_p, X, Y, grad=False)[0]
+            f_m = loss._value_and_grad(*args_m, X, Y, grad=False)[0]
+            grad[idx] = (f_p - f_m) / (2 * h)
+        out.append(grad)
+    return tuple(out)
