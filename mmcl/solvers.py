@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import minimize, root
 
 from ._checks import as_encoders, as_generator, as_int, as_pair, as_positive, as_rank
 from .losses import ContrastiveLoss, _linear_S
@@ -205,9 +205,10 @@ def fit_gd(X, Y, r, loss: ContrastiveLoss, *, steps: int, lr: float, rng,
     for t in range(steps + 1):
         if record_every is not None and t % record_every == 0:
             snapshots.append((t, G1.copy(), G2.copy()))
-        value, grad = loss._value_and_grad(G1, G2, X, Y, grad=t < steps)
+        with np.errstate(over="ignore", invalid="ignore"):
+            value, grad = loss._value_and_grad(G1, G2, X, Y, grad=t < steps)
         history[t] = value
-        if not np.isfinite(value):
+        if not np.isfinite(value) or (grad is not None and not np.isfinite(grad[0]).all()):
             raise FloatingPointError(f"gradient descent diverged at step {t}; lower lr (now {lr})")
         if t < steps:
             G1 = G1 - lr * grad[0]
@@ -257,6 +258,15 @@ def polish(X, Y, loss: ContrastiveLoss, init, *, gtol: float = 1e-10, maxiter: i
                    options={"gtol": as_positive(gtol, "gtol"), "ftol": 0.0,
                             "maxiter": as_int(maxiter, "maxiter", low=1), "maxcor": 30})
     theta = res.x
+    # Near the minimum the loss changes by ~|grad|^2, below its rounding error
+    # once |grad| ~ 1e-8, so the line search stalls. Finish with Newton-type
+    # steps on the gradient itself (a root of grad L), kept only if they help.
+    grad_norm = np.linalg.norm(f(theta)[1])
+    if grad_norm > gtol:
+        sol = root(lambda th: f(th)[1], theta, method="hybr")
+        if np.linalg.norm(f(sol.x)[1]) < grad_norm and f(sol.x)[0] <= f(theta)[0] + 1e-12 * (1 + abs(f(theta)[0])):
+            theta = sol.x
+            history.append(f(theta)[0])
     return GDFit(G1=theta[:k].reshape(shape1), G2=theta[k:].reshape(G2.shape), history=np.asarray(history))
 
 

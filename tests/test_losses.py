@@ -1,0 +1,154 @@
+"""The loss family of the chapter *From contrastive loss to SVD*."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.special import log_softmax
+
+import mmcl
+from conftest import random_problem
+
+shapes = st.tuples(st.integers(2, 9), st.integers(1, 5), st.integers(1, 5), st.integers(1, 3),
+                   st.integers(0, 2**32 - 1))
+
+
+def _draw(shape):
+    n, d1, d2, r, seed = shape
+    r = min(r, d1, d2)
+    return random_problem(np.random.default_rng(seed), n, d1, d2, r)
+
+
+def _clip_reference(G1, G2, X, Y, tau):
+    """Symmetric CLIP cross-entropy, written independently of mmcl."""
+    K = (X @ G1.T) @ (Y @ G2.T).T / tau
+    rows = -np.diag(log_softmax(K, axis=1)).mean()
+    cols = -np.diag(log_softmax(K, axis=0)).mean()
+    return 0.5 * (rows + cols)
+
+
+def _generic(kind, tau=1.0, rho=0.0, n=None):
+    if kind == "clip":
+        return mmcl.ContrastiveLoss(phi=lambda u: tau * np.log1p(u), dphi=lambda u: tau / (1 + u),
+                                    psi=lambda t: np.exp(t / tau), dpsi=lambda t: np.exp(t / tau) / tau, rho=rho)
+    return mmcl.ContrastiveLoss(phi=lambda u: u / (n - 1), dphi=lambda u: np.ones_like(u) / (n - 1),
+                                psi=lambda t: t, dpsi=np.ones_like, rho=rho)
+
+
+@given(shapes, st.floats(0.2, 5.0), st.floats(0.0, 2.0))
+def test_clip_is_tau_times_symmetric_cross_entropy(shape, tau, rho):
+    G1, G2, X, Y = _draw(shape)
+    value = mmcl.clip_loss(tau, rho).value(G1, G2, X, Y)
+    reg = 0.5 * rho * np.linalg.norm(G1.T @ G2) ** 2
+    assert value == pytest.approx(tau * _clip_reference(G1, G2, X, Y, tau) + reg, rel=1e-12, abs=1e-12)
+
+
+@given(shapes, st.floats(0.2, 5.0), st.floats(0.0, 2.0))
+def test_specialised_losses_equal_the_generic_family(shape, tau, rho):
+    G1, G2, X, Y = _draw(shape)
+    n = X.shape[0]
+    for fast, slow in ((mmcl.clip_loss(tau, rho), _generic("clip", tau, rho)),
+                       (mmcl.linear_loss(rho), _generic("linear", rho=rho, n=n))):
+        assert fast.value(G1, G2, X, Y) == pytest.approx(slow.value(G1, G2, X, Y), rel=1e-10, abs=1e-12)
+        np.testing.assert_allclose(fast.weights(G1, G2, X, Y), slow.weights(G1, G2, X, Y), rtol=1e-10, atol=1e-14)
+        for a, b in zip(fast.gradient(G1, G2, X, Y), slow.gradient(G1, G2, X, Y)):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@given(shapes, st.sampled_from(["clip", "linear"]), st.floats(0.0, 1.0))
+def test_gradient_matches_finite_differences(shape, kind, rho):
+    G1, G2, X, Y = _draw(shape)
+    loss = mmcl.clip_loss(0.7, rho) if kind == "clip" else mmcl.linear_loss(rho)
+    analytic = loss.gradient(G1, G2, X, Y)
+    numeric = mmcl.finite_difference_gradient(loss, G1, G2, X, Y, h=1e-5)
+    for a, b in zip(analytic, numeric):
+        assert np.linalg.norm(a - b) <= 1e-6 * max(np.linalg.norm(a), 1e-3)
+
+
+@given(shapes, st.sampled_from(["clip", "linear", "generic"]), st.floats(0.0, 1.0))
+def test_gradient_identity_through_S_beta(shape, kind, rho):
+    G1, G2, X, Y = _draw(shape)
+    loss = {"clip": mmcl.clip_loss(1.3, rho), "linear": mmcl.linear_loss(rho),
+            "generic": mmcl.ContrastiveLoss(phi=np.log1p, dphi=lambda u: 1 / (1 + u),
+                                            psi=lambda t: np.logaddexp(0, t),
+                                            dpsi=lambda t: 1 / (1 + np.exp(-t)), rho=rho)}[kind]
+    S = mmcl.contrastive_cross_covariance(X, Y, loss.weights(G1, G2, X, Y))
+    np.testing.assert_allclose(S, loss.cross_covariance(G1, G2, X, Y), rtol=1e-10, atol=1e-12)
+    dG1, dG2 = loss.gradient(G1, G2, X, Y)
+    np.testing.assert_allclose(dG1, -G2 @ S.T + rho * G2 @ G2.T @ G1, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dG2, -G1 @ S + rho * G1 @ G1.T @ G2, rtol=1e-9, atol=1e-12)
+
+
+def test_linear_weights_and_cross_covariance(rng):
+    G1, G2, X, Y = random_problem(rng, n=15)
+    n = X.shape[0]
+    beta = mmcl.linear_loss().weights(G1, G2, X, Y)
+    assert np.allclose(np.diag(beta), 1 / n)
+    assert np.allclose(beta[~np.eye(n, dtype=bool)], 1 / (n * (n - 1)))
+    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+    S = mmcl.linear_cross_covariance(X, Y)
+    np.testing.assert_allclose(S, Xc.T @ Yc / (n - 1), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(mmcl.contrastive_cross_covariance(X, Y, beta), S, rtol=1e-12, atol=1e-14)
+
+
+def test_clip_weights_are_softmax_probabilities(rng):
+    G1, G2, X, Y = random_problem(rng, n=10, scale=1.0)
+    n, tau = 10, 0.5
+    beta = mmcl.clip_loss(tau).weights(G1, G2, X, Y)
+    K = (X @ G1.T) @ (Y @ G2.T).T / tau
+    P, Q = np.exp(log_softmax(K, axis=1)), np.exp(log_softmax(K, axis=0))
+    off = ~np.eye(n, dtype=bool)
+    np.testing.assert_allclose(beta[off], ((P + Q) / (2 * n))[off], rtol=1e-12)
+    np.testing.assert_allclose(np.diag(beta), (2 - np.diag(P) - np.diag(Q)) / (2 * n), rtol=1e-12)
+    assert (beta[off] > 0).all()
+
+
+def test_clip_weights_tend_to_scaled_linear_weights_as_tau_grows(rng):
+    G1, G2, X, Y = random_problem(rng, n=20)
+    n = 20
+    lin = mmcl.linear_loss().weights(G1, G2, X, Y)
+    err = [np.abs(mmcl.clip_loss(tau).weights(G1, G2, X, Y) - (n - 1) / n * lin).max() for tau in (1e1, 1e3, 1e5)]
+    # The gap shrinks like 1/tau.
+    assert err[0] > 50 * err[1] > 2500 * err[2] and err[2] < 1e-6
+
+
+def test_balanced_weights_are_translation_invariant_clip_weights_are_not(rng):
+    G1, G2, X, Y = random_problem(rng, n=14, scale=1.0)
+    shift_x, shift_y = rng.standard_normal(X.shape[1]), rng.standard_normal(Y.shape[1])
+    beta_lin = mmcl.linear_loss().weights(G1, G2, X, Y)
+    S = mmcl.contrastive_cross_covariance(X, Y, beta_lin)
+    np.testing.assert_allclose(mmcl.contrastive_cross_covariance(X + shift_x, Y, beta_lin), S, atol=1e-12)
+    np.testing.assert_allclose(mmcl.contrastive_cross_covariance(X, Y + shift_y, beta_lin), S, atol=1e-12)
+    # Same check with CLIP's (unbalanced) weights, frozen: S moves.
+    beta_clip = mmcl.clip_loss(0.5).weights(G1, G2, X, Y)
+    assert not np.allclose(beta_clip.sum(0) - 2 * np.diag(beta_clip), 0)
+    S_clip = mmcl.contrastive_cross_covariance(X, Y, beta_clip)
+    moved = mmcl.contrastive_cross_covariance(X + shift_x, Y, beta_clip)
+    assert np.linalg.norm(moved - S_clip) > 1e-3 * np.linalg.norm(S_clip)
+    # And the CLIP loss itself is not translation invariant.
+    clip = mmcl.clip_loss(0.5)
+    assert abs(clip.value(G1, G2, X + 3 * shift_x, Y) - clip.value(G1, G2, X, Y)) > 1e-3
+
+
+def test_clip_finite_for_tiny_temperature_and_huge_logits(rng):
+    n, d = 32, 6
+    X = rng.standard_normal((n, d))
+    Y = X + 0.1 * rng.standard_normal((n, d))
+    G = np.eye(d)[:3]
+    G *= np.sqrt(1e4 / np.abs((X @ G.T) @ (Y @ G.T).T).max())   # largest |logit| = 1e4
+    loss = mmcl.clip_loss(tau=1e-3)                              # so K / tau reaches 1e7
+    value, (dG1, dG2) = loss.value_and_gradient(G, G, X, Y)
+    assert np.isfinite(value) and np.isfinite(dG1).all() and np.isfinite(dG2).all()
+    assert np.isfinite(loss.weights(G, G, X, Y)).all()
+    assert value == pytest.approx(1e-3 * _clip_reference(G, G, X, Y, 1e-3), rel=1e-9)
+    # A naive exp-then-log evaluation overflows here.
+    with np.errstate(over="ignore"):
+        naive = np.log(np.exp((X @ G.T) @ (Y @ G.T).T / 1e-3).sum(axis=1))
+    assert not np.isfinite(naive).all()
+
+
+def test_loss_reprs_and_generic_callable_check():
+    assert "tau=0.5" in repr(mmcl.clip_loss(0.5))
+    assert "rho=0.2" in repr(mmcl.linear_loss(0.2))
+    with pytest.raises(TypeError, match="phi"):
+        mmcl.ContrastiveLoss(phi=1.0, dphi=np.ones_like, psi=np.exp, dpsi=np.exp)
