@@ -6,11 +6,13 @@ The public contract (``clip_loss``, ``linear_loss``,
 is documented on the book's API reference page.
 """
 
+from .baselines import (masked_view_covariance, masked_view_covariance_population, pca,
+                        unimodal_contrastive, unimodal_contrastive_population)
 from .data import (Noise, PairedSample, TwoModalityModel, coherence, coherent_orthonormal,
                    make_model, random_orthonormal)
 from .losses import (CLIPLoss, ContrastiveLoss, LinearLoss, clip_loss, contrastive_cross_covariance,
                      finite_difference_gradient, linear_cross_covariance, linear_loss)
-from .metrics import orthonormal_basis, sin_theta
+from .metrics import orthonormal_basis, probe_accuracy, retrieval_accuracy, sin_theta
 from .solvers import GDFit, SVDFit, fit_gd, fit_svd, polish, spectral_selection
 
 __version__ = "0.1.0"
@@ -22,4 +24,7 @@ __all__ = [
     "sin_theta", "orthonormal_basis",
     "Noise", "PairedSample", "TwoModalityModel", "make_model", "random_orthonormal",
     "coherent_orthonormal", "coherence",
+    "retrieval_accuracy", "probe_accuracy",
+    "unimodal_contrastive", "unimodal_contrastive_population", "pca",
+    "masked_view_covariance", "masked_view_covariance_population",
 ]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_data
+from ._checks import as_data, as_nonnegative
 
-__all__ = ["sin_theta", "orthonormal_basis"]
+__all__ = ["sin_theta", "orthonormal_basis", "retrieval_accuracy", "probe_accuracy"]
 
 
 def orthonormal_basis(A, name: str = "A") -> np.ndarray:
@@ -64,3 +64,98 @@ def sin_theta(A, B) -> float:
     # The residual is formed directly (not as sqrt(k - ||QA^T QB||^2)) so small
     # angles keep full relative accuracy.
     return float(np.linalg.norm(QA - QB @ (QB.T @ QA)))
+
+
+def retrieval_accuracy(E1, E2) -> float:
+    """Top-1 cross-modal retrieval accuracy with cosine similarity.
+
+    Row ``i`` of ``E1`` retrieves the row of ``E2`` with the largest cosine
+    similarity; the retrieval is correct when that row is ``E2[i]``, its true
+    partner. Ties count as failures unless the partner is the first maximiser.
+    Chance level is ``1/n``. Introduced in the chapter *Robustness to
+    mismatched pairs*.
+
+    Parameters
+    ----------
+    E1 : array, shape (n, r)
+        Embeddings of modality 1, e.g. ``X @ G1.T``.
+    E2 : array, shape (n, r)
+        Embeddings of the partners, e.g. ``Y @ G2.T``.
+
+    Returns
+    -------
+    float
+        Fraction of rows of ``E1`` whose nearest row of ``E2`` is their partner.
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> E = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> mmcl.retrieval_accuracy(E, 2 * E)
+    1.0
+    >>> mmcl.retrieval_accuracy(E, E[[1, 0, 2]])
+    0.3333333333333333
+    """
+    E1 = as_data(E1, "E1", min_rows=1)
+    E2 = as_data(E2, "E2", min_rows=1)
+    if E1.shape != E2.shape:
+        raise ValueError(f"E1 and E2 must have the same shape (n, r); got {E1.shape} and {E2.shape}")
+    tiny = np.finfo(float).tiny
+    A = E1 / np.maximum(np.linalg.norm(E1, axis=1, keepdims=True), tiny)
+    B = E2 / np.maximum(np.linalg.norm(E2, axis=1, keepdims=True), tiny)
+    best = np.argmax(A @ B.T, axis=1)
+    return float(np.mean(best == np.arange(E1.shape[0])))
+
+
+def probe_accuracy(E_train, labels_train, E_test, labels_test, *, ridge: float = 1e-3) -> float:
+    """Accuracy of a linear probe (one-vs-rest ridge regression) on embeddings.
+
+    The embeddings are standardised with the training mean and standard
+    deviation; a ridge least-squares fit with intercept maps them to one-hot
+    labels, and a test point gets the class with the largest output.
+    Introduced in the chapter *Robustness to mismatched pairs*.
+
+    Parameters
+    ----------
+    E_train : array, shape (n_train, r)
+    labels_train : array of int, shape (n_train,)
+    E_test : array, shape (n_test, r)
+    labels_test : array of int, shape (n_test,)
+    ridge : float >= 0
+        Penalty on the squared weights (in units of ``n_train``).
+
+    Returns
+    -------
+    float
+        Fraction of test points classified correctly.
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> E = np.array([[0.0], [0.1], [1.0], [1.1]])
+    >>> mmcl.probe_accuracy(E, [0, 0, 1, 1], E, [0, 0, 1, 1])
+    1.0
+    """
+    E_train = as_data(E_train, "E_train", min_rows=2)
+    E_test = as_data(E_test, "E_test", min_rows=1)
+    ridge = as_nonnegative(ridge, "ridge")
+    if E_test.shape[1] != E_train.shape[1]:
+        raise ValueError(f"E_test must have {E_train.shape[1]} columns like E_train; got {E_test.shape[1]}")
+    y_train, y_test = np.asarray(labels_train), np.asarray(labels_test)
+    if y_train.shape != (E_train.shape[0],):
+        raise ValueError(f"labels_train must have shape ({E_train.shape[0]},); got {y_train.shape}")
+    if y_test.shape != (E_test.shape[0],):
+        raise ValueError(f"labels_test must have shape ({E_test.shape[0]},); got {y_test.shape}")
+    classes, codes = np.unique(y_train, return_inverse=True)
+    mean, sd = E_train.mean(axis=0), E_train.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    F = np.column_stack([(E_train - mean) / sd, np.ones(E_train.shape[0])])
+    T = np.eye(classes.size)[codes]
+    # Ridge as least squares on rows appended to F (stable, also for ridge = 0);
+    # the intercept (last column) is not penalised.
+    root = np.sqrt(ridge * E_train.shape[0]) * np.eye(F.shape[1])[:-1]
+    W = np.linalg.lstsq(np.vstack([F, root]), np.vstack([T, np.zeros((root.shape[0], T.shape[1]))]),
+                        rcond=None)[0]
+    F_test = np.column_stack([(E_test - mean) / sd, np.ones(E_test.shape[0])])
+    predicted = classes[np.argmax(F_test @ W, axis=1)]
+    return float(np.mean(predicted == y_test))
