@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BUILD_FLAGS := -W -n --keep-going
+export JUPYTER_PREFER_ENV_PATH := 1
 
 .PHONY: help setup book test unit notebooks site lab bench clean
 
