@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, as_int, as_nonnegative, as_probability, as_rank
+from ._checks import as_data, as_generator, as_int, as_nonnegative, as_probability, as_rank
 
 __all__ = [
     "Noise",
@@ -25,6 +25,8 @@ __all__ = [
     "random_orthonormal",
     "coherent_orthonormal",
     "coherence",
+    "mismatch",
+    "load_digit_halves",
 ]
 
 
@@ -272,3 +274,79 @@ def make_model(d1: int, d2: int, r: int, *, rng, signal=1.0, noise_sd=1.0,
         bases.append(coherent_orthonormal(d, r, supp, rng))
         noises.append(_noise(d, sd, het, k, strength, rng, m + 1))
     return TwoModalityModel(U1=bases[0], U2=bases[1], lam=lam, noise1=noises[0], noise2=noises[1])
+
+
+def mismatch(Y, eps: float, *, rng):
+    """Break a fraction ``eps`` of the pairs by shuffling their partners.
+
+    ``k = round(eps * n)`` rows of ``Y`` are chosen at random and cyclically
+    shifted among themselves, so each of them lands next to a wrong ``x``
+    (exactly k broken pairs; a single pair cannot be broken on its own, so
+    ``k = 1`` becomes 2). Introduced in the chapter *Robustness to mismatched
+    pairs*.
+
+    Parameters
+    ----------
+    Y : array, shape (n, d)
+        Partners of the rows of X, in order.
+    eps : float in [0, 1]
+        Fraction of pairs to break.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    Y_shuffled : ndarray, shape (n, d)
+    matched : ndarray of bool, shape (n,)
+        True where row i still holds its own partner.
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> Y = np.arange(10.0)[:, None]
+    >>> Ys, matched = mmcl.mismatch(Y, 0.3, rng=np.random.default_rng(0))
+    >>> int((~matched).sum()), bool(np.all((Ys[:, 0] == Y[:, 0]) == matched))
+    (3, True)
+    """
+    Y = as_data(Y, "Y")
+    eps = as_probability(eps, "eps")
+    rng = as_generator(rng)
+    n = Y.shape[0]
+    k = int(round(eps * n))
+    k = 2 if k == 1 else k
+    order = np.arange(n)
+    chosen = rng.choice(n, size=k, replace=False)
+    order[chosen] = np.roll(chosen, 1)
+    return Y[order], order == np.arange(n)
+
+
+def load_digit_halves():
+    """The 8 x 8 handwritten digits bundled with scikit-learn, cut into two modalities.
+
+    Modality 1 is the left half of each image (columns 0-3), modality 2 the
+    right half (columns 4-7); both are flattened to 32 pixel intensities
+    (0 to 16). The data ship with scikit-learn, so nothing is downloaded.
+    Introduced in the chapter *Robustness to mismatched pairs*.
+
+    Returns
+    -------
+    X : ndarray, shape (1797, 32)
+        Left halves.
+    Y : ndarray, shape (1797, 32)
+        Right halves; row i is the partner of ``X[i]``.
+    labels : ndarray of int, shape (1797,)
+        The digit (0-9) shown.
+
+    Examples
+    --------
+    >>> import mmcl
+    >>> X, Y, labels = mmcl.load_digit_halves()
+    >>> X.shape, Y.shape, sorted(set(labels.tolist())) == list(range(10))
+    ((1797, 32), (1797, 32), True)
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = np.asarray(digits.images, dtype=np.float64)
+    n = images.shape[0]
+    return (images[:, :, :4].reshape(n, -1), images[:, :, 4:].reshape(n, -1),
+            np.asarray(digits.target, dtype=int))
