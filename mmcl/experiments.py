@@ -7,13 +7,16 @@ bands and assert on them. Figures live in :mod:`mmcl.plots`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ._checks import as_generator, as_int, as_probability
+from ._checks import as_generator, as_int, as_pair, as_positive, as_probability, as_rank
 from .baselines import _masked_S, _top_eigenvectors
 from .data import TwoModalityModel, load_digit_halves, make_model, mismatch
 from .metrics import probe_accuracy, retrieval_accuracy, sin_theta
-from .solvers import fit_gd, fit_svd
+from .losses import clip_loss
+from .solvers import fit_gd, fit_svd, polish, spectral_selection
 
 __all__ = [
     "NOISE_TYPES",
@@ -23,6 +26,8 @@ __all__ = [
     "crossover_eps",
     "clip_vs_linear",
     "digits_sweep",
+    "SelectionGrid",
+    "selection_grid",
 ]
 
 # --- Robustness to mismatched pairs ---
@@ -226,3 +231,129 @@ def robustness_sweep(model: TwoModalityModel, ns, epss, *, seeds: int = 10, rng,
             out["unimodal CL"][sl, i], out["PCA"][sl, i] = _unimodal_errors(model, batch["X"], rng,
                                                                            augmentations)
     return out
+
+
+# --- Chapter: From contrastive loss to SVD ---
+
+
+@dataclass
+class SelectionGrid:
+    """Converged CLIP encoders on a grid of temperatures and regulariser weights.
+
+    Returned by :func:`selection_grid`; entry ``[a, b]`` belongs to
+    ``taus[a]`` and ``rhos[b]``. Introduced in the chapter *From contrastive
+    loss to SVD*.
+
+    Attributes
+    ----------
+    taus : ndarray, shape (T,)
+    rhos : ndarray, shape (R,)
+    G1 : ndarray, shape (T, R, r, d1)
+    G2 : ndarray, shape (T, R, r, d2)
+    S : ndarray, shape (T, R, d1, d2)
+        ``S(beta_hat)`` at each converged point.
+    singular_values : ndarray, shape (T, R, min(d1, d2))
+        Singular values of ``S(beta_hat)``, decreasing.
+    coefficients : ndarray, shape (T, R, min(d1, d2))
+        Coefficients of ``rho G1^T G2`` on the singular triples (1 = selected).
+    selected : ndarray of int, shape (T, R, r)
+        Indices of the selected triples (0 = largest singular value).
+    residual : ndarray, shape (T, R)
+        Relative residual of ``rho G1^T G2`` against its selected triples.
+    gradient : ndarray, shape (T, R)
+        Largest absolute gradient entry at the end point.
+    """
+
+    taus: np.ndarray
+    rhos: np.ndarray
+    G1: np.ndarray
+    G2: np.ndarray
+    S: np.ndarray
+    singular_values: np.ndarray
+    coefficients: np.ndarray
+    selected: np.ndarray
+    residual: np.ndarray
+    gradient: np.ndarray
+
+
+def _positive_values(values, name: str) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of numbers; got shape {arr.shape}")
+    for v in arr:
+        as_positive(float(v), name)
+    return arr
+
+
+def _grid_points(taus, rhos):
+    """``((a, tau), (b, rho))`` for every grid point, row by row."""
+    return [((a, t), (b, p)) for a, t in enumerate(taus) for b, p in enumerate(rhos)]
+
+
+def selection_grid(X, Y, r, taus, rhos, *, rng, steps: int = 150, lr: float = 0.1,
+                   init_scale: float = 1e-2) -> SelectionGrid:
+    """Run CLIP to a critical point for every ``(tau, rho)`` and read its SVD structure.
+
+    For each pair: ``steps`` of gradient descent from one shared small random
+    initialisation, then :func:`mmcl.polish` to a critical point, then
+    :func:`mmcl.spectral_selection` of ``rho G1^T G2`` against ``S(beta_hat)``.
+    Introduced in the chapter *From contrastive loss to SVD*.
+
+    Parameters
+    ----------
+    X : array, shape (n, d1)
+        Modality-1 samples (centre them: CLIP is not translation invariant).
+    Y : array, shape (n, d2)
+    r : int
+        Representation dimension, ``1 <= r <= min(d1, d2)``.
+    taus : sequence of float > 0, length T
+        Temperatures.
+    rhos : sequence of float > 0, length R
+        Regulariser weights.
+    rng : numpy.random.Generator or int
+        Source of the shared initialisation.
+    steps : int >= 0
+        Gradient-descent steps before the polish.
+    lr : float > 0
+        Step size of gradient descent.
+    init_scale : float > 0
+        Standard deviation of the initial encoder entries.
+
+    Returns
+    -------
+    SelectionGrid
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(30, 4)), rng.normal(size=(30, 3))
+    >>> grid = mmcl.selection_grid(X - X.mean(0), Y - Y.mean(0), 1, [1.0], [0.5, 1.0], rng=1)
+    >>> grid.selected.shape, bool(grid.residual.max() < 1e-6)
+    ((1, 2, 1), True)
+    """
+    X, Y = as_pair(X, Y)
+    d1, d2 = X.shape[1], Y.shape[1]
+    r = as_rank(r, d1, d2)
+    taus, rhos = _positive_values(taus, "taus"), _positive_values(rhos, "rhos")
+    steps = as_int(steps, "steps", low=0)
+    rng = as_generator(rng)
+    scale = as_positive(init_scale, "init_scale")
+    init = (scale * rng.standard_normal((r, d1)), scale * rng.standard_normal((r, d2)))
+    T, R, k = taus.size, rhos.size, min(d1, d2)
+    out = {"G1": np.empty((T, R, r, d1)), "G2": np.empty((T, R, r, d2)), "S": np.empty((T, R, d1, d2)),
+           "singular_values": np.empty((T, R, k)), "coefficients": np.empty((T, R, k)),
+           "selected": np.empty((T, R, r), dtype=int), "residual": np.empty((T, R)),
+           "gradient": np.empty((T, R))}
+    for (a, tau), (b, rho) in _grid_points(taus, rhos):
+        loss = clip_loss(tau=tau, rho=rho)
+        start = fit_gd(X, Y, r, loss, steps=steps, lr=lr, rng=rng, init=init)
+        end = polish(X, Y, loss, (start.G1, start.G2))
+        S = loss.cross_covariance(end.G1, end.G2, X, Y)
+        coef, sel, res = spectral_selection(end.G1, end.G2, S, rho)
+        grad = loss.gradient(end.G1, end.G2, X, Y)
+        values = (end.G1, end.G2, S, np.linalg.svd(S, compute_uv=False), coef, sel, res,
+                  max(np.abs(grad[0]).max(), np.abs(grad[1]).max()))
+        for key, value in zip(out, values):
+            out[key][a, b] = value
+    return SelectionGrid(taus=taus, rhos=rhos, **out)
