@@ -10,6 +10,7 @@ from .baselines import (masked_view_covariance, masked_view_covariance_populatio
                         unimodal_contrastive, unimodal_contrastive_population)
 from .data import (Noise, PairedSample, TwoModalityModel, coherence, coherent_orthonormal,
                    load_digit_halves, make_model, mismatch, random_orthonormal)
+from .experiments import SelectionGrid, selection_grid
 from .losses import (CLIPLoss, ContrastiveLoss, LinearLoss, clip_loss, contrastive_cross_covariance,
                      finite_difference_gradient, linear_cross_covariance, linear_loss)
 from .metrics import orthonormal_basis, probe_accuracy, retrieval_accuracy, sin_theta
@@ -27,4 +28,5 @@ __all__ = [
     "retrieval_accuracy", "probe_accuracy", "mismatch", "load_digit_halves",
     "unimodal_contrastive", "unimodal_contrastive_population", "pca",
     "masked_view_covariance", "masked_view_covariance_population",
+    "SelectionGrid", "selection_grid",
 ]
