@@ -6,11 +6,14 @@ STAMP  := $(VENV)/.installed
 BUILD_FLAGS := -W -n --keep-going
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup book test unit notebooks site lab bench clean
+# The browser test drives the system's Chromium (Debian package `chromium`).
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
+
+.PHONY: help setup book test unit notebooks site browser chromium lab bench clean
 
 help:
 	@echo "make book   build the HTML book into _build/html"
-	@echo "make test   unit tests, notebooks (nbval) and a strict build of the book"
+	@echo "make test   unit tests, notebooks (nbval), a strict build of the book, browser test of the site"
 	@echo "make lab    JupyterLab on the book, with the project's environment"
 	@echo "make bench  speed benchmarks"
 	@echo "make clean  remove build output and caches"
@@ -37,7 +40,23 @@ notebooks: setup
 site: setup
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
-test: unit notebooks site
+# Installs Chromium with apt-get where it can (root, as on CI); otherwise says how.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser test (apt-get install chromium) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "The browser test needs Chromium. Install it, e.g. 'sudo apt-get install chromium'"; \
+	  echo "(Debian/Ubuntu), or point CHROMIUM=/path/to/chromium at an installed one."; \
+	  exit 1; \
+	fi
+
+# Opens every page of the built site in headless Chromium (tests/browser_check.py).
+browser: site chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python tests/browser_check.py _build/html
+
+test: unit notebooks site browser
 
 lab: setup
 	$(BIN)/jupyter lab book

@@ -1,0 +1,82 @@
+"""Repository hygiene: notebooks are stored clean and every page is in the book."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP_DIRS = {".venv", "_build", ".ipynb_checkpoints", ".git", ".jupyter_cache", "jupyter_execute", "node_modules"}
+
+
+def repo_notebooks() -> list[Path]:
+    return sorted(p for p in ROOT.rglob("*.ipynb") if not SKIP_DIRS & set(p.relative_to(ROOT).parts))
+
+
+def toc_files() -> set[str]:
+    """Files listed in _toc.yml (root, chapters, sections, parts), without suffix."""
+    data = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    found = {data["root"]}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.add(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in data.items() if k != "root"})
+    return {str(Path(f).with_suffix("")) for f in found}
+
+
+def book_pages() -> list[Path]:
+    book = ROOT / "book"
+    return sorted(p for p in book.rglob("*") if p.suffix in {".ipynb", ".md"}
+                  and not {"_ext", "_static"} & set(p.relative_to(book).parts)
+                  and not SKIP_DIRS & set(p.relative_to(ROOT).parts))
+
+
+def dirty_cells(nb: dict) -> list[int]:
+    """Indices of code cells that carry outputs or an execution count."""
+    return [i for i, cell in enumerate(nb["cells"]) if cell["cell_type"] == "code"
+            and (cell.get("outputs") or cell.get("execution_count") is not None)]
+
+
+def test_dirty_cells_detects_outputs_and_counts():
+    clean = {"cell_type": "code", "source": "1", "outputs": [], "execution_count": None, "metadata": {}}
+    counted = {**clean, "execution_count": 3}
+    output = {**clean, "outputs": [{"output_type": "stream", "name": "stdout", "text": "1"}]}
+    text = {"cell_type": "markdown", "source": "x", "metadata": {}}
+    assert dirty_cells({"cells": [text, clean, counted, output]}) == [2, 3]
+
+
+@pytest.mark.parametrize("path", repo_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_stored_without_outputs(path):
+    nb = json.loads(path.read_text())
+    dirty = dirty_cells(nb)
+    assert not dirty, (f"{path.name}: code cells {dirty} have outputs or execution counts; clear them with "
+                       f"`.venv/bin/jupyter nbconvert --clear-output --inplace {path.relative_to(ROOT)}`")
+    assert "widgets" not in nb.get("metadata", {}), f"{path.name}: saved widget state in the notebook metadata"
+
+
+def test_every_book_page_is_in_the_toc():
+    listed = toc_files()
+    missing = [str(p.relative_to(ROOT)) for p in book_pages()
+               if str(p.relative_to(ROOT).with_suffix("")) not in listed]
+    assert not missing, f"pages in book/ missing from _toc.yml (they would not be built): {missing}"
+
+
+def test_every_toc_entry_exists():
+    missing = [f for f in toc_files() if not any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb"))]
+    assert not missing, f"_toc.yml lists files that do not exist: {missing}"
+
+
+def test_toc_reader_sees_the_chapters():
+    # The checks above are only as good as toc_files(): it must find nested entries.
+    assert "book/intro" in toc_files() and "book/notation" in toc_files()
