@@ -33,6 +33,8 @@ __all__ = [
 def random_orthonormal(d: int, r: int, rng) -> np.ndarray:
     """Haar-random d x r matrix with orthonormal columns.
 
+    Introduced in the chapter *From contrastive loss to SVD*.
+
     Examples
     --------
     >>> import numpy as np, mmcl
@@ -52,7 +54,8 @@ def coherent_orthonormal(d: int, r: int, support: int, rng) -> np.ndarray:
 
     ``support = d`` gives a random (incoherent) basis; ``support = r`` puts all
     the mass on r coordinates (maximal coherence, ``coherence(U) = d/r``).
-    The coordinates are chosen at random.
+    The coordinates are chosen at random. Introduced in the chapter
+    *Robustness to mismatched pairs*.
 
     Examples
     --------
@@ -72,7 +75,16 @@ def coherent_orthonormal(d: int, r: int, support: int, rng) -> np.ndarray:
 
 
 def coherence(U) -> float:
-    """Coherence ``(d/r) max_i ||U[i]||^2`` of an orthonormal d x r matrix (1 to d/r)."""
+    """Coherence ``(d/r) max_i ||U[i]||^2`` of an orthonormal d x r matrix (1 to d/r).
+
+    Introduced in the chapter *Robustness to mismatched pairs*.
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> mmcl.coherence(np.eye(4)[:, :2])   # all mass on 2 of 4 coordinates: d/r
+    2.0
+    """
     U = np.asarray(U, dtype=float)
     d, r = U.shape
     return float(d / r * np.max(np.sum(U**2, axis=1)))
@@ -81,6 +93,8 @@ def coherence(U) -> float:
 @dataclass(frozen=True)
 class Noise:
     """Gaussian noise with covariance ``diag(variances) + loading @ loading.T``.
+
+    Introduced in the chapter *From contrastive loss to SVD*.
 
     Attributes
     ----------
@@ -115,6 +129,8 @@ class Noise:
 class PairedSample:
     """A sample of n pairs from :class:`TwoModalityModel`.
 
+    Introduced in the chapter *From contrastive loss to SVD*.
+
     Attributes
     ----------
     X : ndarray, shape (n, d1)
@@ -133,7 +149,9 @@ class PairedSample:
 
 @dataclass(frozen=True)
 class TwoModalityModel:
-    """The two-modality spiked model of the book.
+    """The two-modality spiked model of the book (build one with :func:`make_model`).
+
+    Introduced in the chapter *From contrastive loss to SVD*.
 
     Attributes
     ----------

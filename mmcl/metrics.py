@@ -9,16 +9,25 @@ import numpy as np
 
 from ._checks import as_data, as_nonnegative
 
-__all__ = ["sin_theta", "orthonormal_basis", "retrieval_accuracy", "probe_accuracy"]
+__all__ = ["sin_theta", "orthonormal_basis", "retrieval_accuracy", "probe_accuracy", "detection_scores"]
 
 
 def orthonormal_basis(A, name: str = "A") -> np.ndarray:
     """Orthonormal basis (d x k) of the column space of a full-rank ``A`` (d x k).
 
+    Introduced in the chapter *From contrastive loss to SVD*.
+
     Raises
     ------
     ValueError
         If ``A`` has more columns than rows or is numerically rank-deficient.
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> Q = mmcl.orthonormal_basis(np.array([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]))
+    >>> Q.shape, bool(np.allclose(Q.T @ Q, np.eye(2)))
+    ((3, 2), True)
     """
     A = as_data(A, name, min_rows=1)
     d, k = A.shape
@@ -103,7 +112,9 @@ def retrieval_accuracy(E1, E2) -> float:
     tiny = np.finfo(float).tiny
     A = E1 / np.maximum(np.linalg.norm(E1, axis=1, keepdims=True), tiny)
     B = E2 / np.maximum(np.linalg.norm(E2, axis=1, keepdims=True), tiny)
-    best = np.argmax(A @ B.T, axis=1)
+    # Row blocks keep memory at O(block * n) for large test sets.
+    block = max(1, 2**22 // max(1, E1.shape[0]))
+    best = np.concatenate([np.argmax(A[i:i + block] @ B.T, axis=1) for i in range(0, A.shape[0], block)])
     return float(np.mean(best == np.arange(E1.shape[0])))
 
 
@@ -159,3 +170,35 @@ def probe_accuracy(E_train, labels_train, E_test, labels_test, *, ridge: float =
     F_test = np.column_stack([(E_test - mean) / sd, np.ones(E_test.shape[0])])
     predicted = classes[np.argmax(F_test @ W, axis=1)]
     return float(np.mean(predicted == y_test))
+
+
+def detection_scores(pairs, truth):
+    """Precision and recall of detected pairs against the hidden true pairs.
+
+    Precision is the fraction of detected pairs that are true pairs (1 when
+    nothing is detected), recall the fraction of true pairs detected (1 when
+    there are none). Introduced in the chapter *Incorporating unpaired data*.
+
+    Parameters
+    ----------
+    pairs : array of int, shape (k, 2)
+        Detected ``(row of Xu, row of Yu)``.
+    truth : array of int, shape (t, 2)
+        True pairs.
+
+    Returns
+    -------
+    precision, recall : float
+
+    Examples
+    --------
+    >>> import mmcl
+    >>> mmcl.detection_scores([[0, 1], [2, 0]], [[0, 1], [1, 2]])
+    (0.5, 0.5)
+    """
+    P = np.asarray(pairs, dtype=int).reshape(-1, 2)
+    T = np.asarray(truth, dtype=int).reshape(-1, 2)
+    hits = len(set(map(tuple, P.tolist())) & set(map(tuple, T.tolist())))
+    precision = hits / len(P) if len(P) else 1.0
+    recall = hits / len(T) if len(T) else 1.0
+    return float(precision), float(recall)

@@ -21,6 +21,8 @@ __all__ = ["SVDFit", "GDFit", "fit_svd", "fit_gd", "polish", "spectral_selection
 class SVDFit:
     """Closed-form minimiser of the linear loss (see :func:`fit_svd`).
 
+    Introduced in the chapter *From contrastive loss to SVD*.
+
     Attributes
     ----------
     G1 : ndarray, shape (r, d1)
@@ -120,6 +122,8 @@ def _weighted_S(X, Y, weights) -> np.ndarray:
 @dataclass
 class GDFit:
     """Result of :func:`fit_gd`.
+
+    Introduced in the chapter *From contrastive loss to SVD*.
 
     Attributes
     ----------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,32 @@ def test_every_toc_entry_exists():
 def test_toc_reader_sees_the_chapters():
     # The checks above are only as good as toc_files(): it must find nested entries.
     assert "book/intro" in toc_files() and "book/notation" in toc_files()
+
+
+def _chapter_titles() -> dict:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return config["sphinx"]["config"]["mmcl_chapters"]
+
+
+def test_api_page_documents_every_public_name():
+    import mmcl
+
+    page = (ROOT / "book" / "api.md").read_text()
+    missing = [name for name in mmcl.__all__ if not re.search(rf"::\s+mmcl\.{name}\s*$", page, re.M)]
+    assert not missing, f"public names of mmcl missing from book/api.md (add an autodoc entry): {missing}"
+
+
+def test_public_docstrings_name_their_chapter():
+    """Each public docstring names a chapter of the book (linked on the API page)."""
+    import inspect
+
+    import mmcl
+
+    titles = _chapter_titles()
+    pattern = re.compile(r"the\s+chapter\s+\*([^*]+)\*")
+    bad = {}
+    for name in mmcl.__all__:
+        found = [" ".join(t.split()) for t in pattern.findall(inspect.getdoc(getattr(mmcl, name)) or "")]
+        if not found or any(t not in titles for t in found):
+            bad[name] = found
+    assert not bad, f"docstrings must say 'Introduced in the chapter *<title>*' with a title from {sorted(titles)}: {bad}"
