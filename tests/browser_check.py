@@ -201,9 +201,8 @@ def internal_html(base: str, href: str) -> str | None:
 def check_downloads(checker: Checker, base: str, build: Path, page_url: str) -> int:
     """The download button of a notebook page must serve its ``.ipynb``."""
     rel = urlsplit(page_url).path.lstrip("/")
-    source = ROOT / Path(rel).with_suffix(".ipynb")
-    if not source.exists():
-        return 0
+    if not (build / "_sources" / Path(rel).with_suffix(".ipynb")).exists():
+        return 0  # not a notebook page
     checker.url = page_url
     hrefs = checker.page.eval_on_selector_all("a[href$='.ipynb']", "els => els.map(e => e.href)")
     if not hrefs:
