@@ -86,3 +86,240 @@ def heatmap(ax, M, *, title=None, cmap="viridis", colorbar=True, label=None, **k
         if label:
             cb.set_label(label)
     return im
+
+
+# --- Chapter: From contrastive loss to SVD ---
+
+__all__ += ["gd_convergence", "power_phase", "selection_coefficients", "selection_map",
+            "beta_heatmaps", "beta_spectrum_view"]
+
+
+def gd_convergence(steps, loss_gap, subspace_error, *, label="gradient descent"):
+    """Loss gap and subspace error of gradient descent against iterations (log y).
+
+    Introduced in the chapter *From contrastive loss to SVD*.
+
+    Parameters
+    ----------
+    steps : array, shape (m,)
+    loss_gap : array, shape (m,)
+        ``L(G_t) - L*`` (positive).
+    subspace_error : array, shape (m,)
+        ``||sin Theta||_F`` to the closed-form solution.
+    label : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = figure(2, 1, width=8.0, height=3.0)
+    ax1, ax2 = axes.ravel()
+    color = METHOD_COLORS["linear"]
+    ax1.semilogy(steps, loss_gap, color=color, label=label)
+    ax1.set(xlabel="iteration t", ylabel=r"loss gap $L(G_t) - L^\star$", title="Loss")
+    ax2.semilogy(steps, subspace_error, color=color, label=label)
+    ax2.set(xlabel="iteration t", ylabel=r"$\|\sin\Theta(G_{1,t}^\top, \hat G_1^\top)\|_F$",
+            title="Subspace of the encoder")
+    ax1.legend()
+    return fig
+
+
+def power_phase(steps, curves, logit_size, *, threshold=1.0):
+    """Subspace errors along gradient descent, with the power-iteration phase shaded.
+
+    Introduced in the chapter *From contrastive loss to SVD*.
+
+    Parameters
+    ----------
+    steps : array, shape (m,)
+    curves : dict
+        Label -> array (m,) of ``||sin Theta||_F``; a label containing
+        ``"linear"`` is drawn dashed in the linear loss's colour.
+    logit_size : array, shape (m,)
+        ``max |K_ij|`` along the run.
+    threshold : float
+        Steps with ``logit_size < threshold`` are shaded (logits still small).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = figure(2, 1, width=9.0, height=3.2)
+    ax1, ax2 = axes.ravel()
+    steps, logit_size = np.asarray(steps), np.asarray(logit_size)
+    small = steps[logit_size < threshold]
+    for i, (label, values) in enumerate(curves.items()):
+        is_linear = "linear" in label
+        ax1.plot(steps, values, label=label, ls="--" if is_linear else "-",
+                 color=METHOD_COLORS["linear"] if is_linear else PALETTE[(i + 1) % len(PALETTE)])
+    ax2.semilogy(steps, logit_size, color=METHOD_COLORS["CLIP"])
+    for ax in (ax1, ax2):
+        if small.size:
+            ax.axvspan(steps[0], small.max(), color=PALETTE[5], alpha=0.15, lw=0,
+                       label=rf"$\max|K_{{ij}}| < {threshold:g}$" if ax is ax1 else None)
+        ax.set_xlabel("iteration t")
+    ax1.set(ylabel=r"$\|\sin\Theta\|_F$", title="Subspace error of $G_1$")
+    ax2.set(ylabel=r"$\max_{ij} |K_{ij}|$", title="Size of the logits")
+    ax1.legend(fontsize=8)
+    return fig
+
+
+def selection_coefficients(coefficients):
+    """Coefficients of ``rho G1^T G2`` on each singular triple of ``S(beta_hat)``.
+
+    Introduced in the chapter *From contrastive loss to SVD*.
+
+    Parameters
+    ----------
+    coefficients : dict
+        Label -> array (k,) from :func:`mmcl.spectral_selection` (1 = selected).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = figure(1, 1, width=7.0, height=3.0)
+    m = len(coefficients)
+    width = 0.8 / m
+    for i, (label, c) in enumerate(coefficients.items()):
+        idx = np.arange(1, len(c) + 1) + (i - (m - 1) / 2) * width
+        ax.bar(idx, c, width=width, label=label, color=PALETTE[i % len(PALETTE)])
+    k = max(len(c) for c in coefficients.values())
+    ax.set_xticks(np.arange(1, k + 1))
+    ax.set(xlabel=r"index k of the singular triple of $S(\hat\beta)$ (1 = largest)",
+           ylabel=r"$u_k^\top (\rho G_1^\top G_2) v_k / \sigma_k$", ylim=(-0.1, 1.25))
+    ax.legend(ncol=min(m, 3), loc="upper center")
+    return fig
+
+
+def selection_map(selected, taus, rhos, k, subspace_error, linear_error):
+    """Which triples each ``(tau, rho)`` selects, and the subspace error it reaches.
+
+    Introduced in the chapter *From contrastive loss to SVD*.
+
+    Parameters
+    ----------
+    selected : array of int, shape (T, R, r)
+    taus : array, shape (T,)
+    rhos : array, shape (R,)
+    k : int
+        Number of singular triples.
+    subspace_error : array, shape (T, R)
+        ``||sin Theta(G1^T, U1)||_F`` of each converged CLIP encoder.
+    linear_error : float
+        The same for the closed-form linear solution.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    selected = np.asarray(selected)
+    T, R, _ = selected.shape
+    rows = [(a, b) for a in range(T) for b in range(R)]
+    grid = np.zeros((len(rows), k))
+    for i, (a, b) in enumerate(rows):
+        grid[i, selected[a, b]] = 1.0
+    labels = [rf"$\tau$={taus[a]:g}, $\rho$={rhos[b]:g}" for a, b in rows]
+    fig, axes = figure(2, 1, width=9.0, height=0.32 * len(rows) + 1.2,
+                             gridspec_kw={"width_ratios": [1.3, 1.0]})
+    ax1, ax2 = axes.ravel()
+    cmap = mpl.colors.ListedColormap(["#f2f2f2", METHOD_COLORS["CLIP"]])
+    ax1.imshow(grid, cmap=cmap, aspect="auto", vmin=0, vmax=1, interpolation="nearest")
+    ax1.set_xticks(np.arange(k), [str(j + 1) for j in range(k)])
+    ax1.set_yticks(np.arange(len(rows)), labels)
+    ax1.set_xticks(np.arange(k + 1) - 0.5, minor=True)
+    ax1.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+    ax1.grid(False)
+    ax1.grid(which="minor", color="white", lw=1.5)
+    ax1.tick_params(which="minor", length=0)
+    ax1.set(xlabel=r"selected singular triple of $S(\hat\beta)$ (1 = largest)", title="Selected triples")
+    err = np.array([subspace_error[a, b] for a, b in rows])
+    ax2.barh(np.arange(len(rows)), err, color=METHOD_COLORS["CLIP"], label="CLIP, converged")
+    ax2.axvline(linear_error, color=METHOD_COLORS["linear"], ls="--", label="linear loss (closed form)")
+    ax2.set_yticks(np.arange(len(rows)), [])
+    ax2.set_ylim(len(rows) - 0.5, -0.5)
+    ax2.set(xlabel=r"$\|\sin\Theta(G_1^\top, U_1)\|_F$", title="Recovery of span$(U_1)$")
+    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1)
+    return fig
+
+
+def _relative_offdiagonal(beta):
+    """Off-diagonal ``beta`` divided by the linear loss's weight ``1/(n(n-1))``; diagonal blank."""
+    n = beta.shape[0]
+    rel = np.array(beta, dtype=float) * n * (n - 1)
+    rel[np.diag_indices(n)] = np.nan
+    return rel
+
+
+def beta_heatmaps(betas, taus, *, n_show=30):
+    """Heatmaps of the CLIP weights for several temperatures.
+
+    Each panel shows the off-diagonal ``beta_ij`` of the first ``n_show``
+    samples divided by the linear loss's weight ``1/(n(n-1))`` on a shared
+    logarithmic colour scale (1 = the linear loss); the diagonal is blank.
+    Introduced in the chapter *From contrastive loss to SVD*.
+
+    Parameters
+    ----------
+    betas : sequence of arrays, shape (n, n)
+    taus : sequence of float
+    n_show : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rels = [_relative_offdiagonal(b)[:n_show, :n_show] for b in betas]
+    lo = max(min(np.nanmin(r) for r in rels), 1e-3)
+    hi = max(np.nanmax(r) for r in rels)
+    norm = mpl.colors.LogNorm(vmin=lo, vmax=hi)
+    fig, axes = figure(len(betas), 1, width=3.0 * len(betas) + 1.0, height=3.2)
+    axes = np.ravel(axes)
+    for ax, rel, tau in zip(axes, rels, taus):
+        im = ax.imshow(rel, norm=norm, cmap="viridis", interpolation="nearest")
+        ax.grid(False)
+        ax.set(title=rf"$\tau$ = {tau:g}", xlabel="j (index of $y_j$)", ylabel="i (index of $x_i$)")
+    cb = fig.colorbar(im, ax=list(axes), shrink=0.85)
+    cb.set_label(r"$n(n-1)\,\beta_{ij}$ (1 = linear loss)")
+    return fig
+
+
+def beta_spectrum_view(fig, beta, singular_values, linear_singular_values, selected, *, n_show=40,
+                       title=""):
+    """Explorer view: CLIP weights (left) and the spectrum of ``S(beta)`` (right).
+
+    Introduced in the chapter *From contrastive loss to SVD*.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Empty figure to draw on.
+    beta : array, shape (n, n)
+    singular_values : array, shape (k,)
+        Of ``S(beta)``.
+    linear_singular_values : array, shape (k,)
+        Of the linear loss's ``S``.
+    selected : array of int
+        Indices of the selected triples, highlighted.
+    n_show : int
+        Number of samples shown in the heatmap.
+    title : str
+    """
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.3]})
+    rel = _relative_offdiagonal(beta)[:n_show, :n_show]
+    im = ax1.imshow(rel, norm=mpl.colors.LogNorm(vmin=max(np.nanmin(rel), 1e-3), vmax=np.nanmax(rel)),
+                    cmap="viridis", interpolation="nearest")
+    ax1.grid(False)
+    ax1.set(title=r"$\beta_{ij}\,n(n-1)$ (off-diagonal)", xlabel="j", ylabel="i")
+    fig.colorbar(im, ax=ax1, shrink=0.8)
+    k = np.arange(1, len(singular_values) + 1)
+    colors = [METHOD_COLORS["CLIP"] if i in set(np.asarray(selected).tolist()) else "#bbbbbb"
+              for i in range(len(singular_values))]
+    ax2.bar(k - 0.2, singular_values, width=0.4, color=colors, label=r"$S(\hat\beta)$ (selected in orange)")
+    ax2.bar(k + 0.2, linear_singular_values, width=0.4, color=METHOD_COLORS["linear"], label=r"$S_{\rm lin}$")
+    ax2.set_yscale("log")
+    ax2.set_xticks(k)
+    ax2.set(xlabel="singular index k", ylabel=r"singular value $\sigma_k$", title="Spectra")
+    ax2.legend(loc="upper right", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)

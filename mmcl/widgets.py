@@ -80,3 +80,96 @@ class Explorer:
             c.observe(refresh, names="value")
         refresh()
         return w.VBox([w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")), out])
+
+
+# --- Chapter: From contrastive loss to SVD ---
+
+#: Temperatures and regulariser weights of the explorer's default grid.
+LOSS_TO_SVD_TAUS = (0.5, 1.0, 2.0, 5.0)
+LOSS_TO_SVD_RHOS = (0.05, 0.2, 1.0)
+
+
+def _loss_to_svd_sample(n: int, seed: int):
+    """Centred pairs from the chapter's model: d1 = 12, d2 = 10, r = 3."""
+    from .data import make_model
+
+    model = make_model(12, 10, 3, rng=seed, signal=[6.0, 4.0, 3.0], noise_sd=1.0)
+    sample = model.sample(n, rng=seed + 1)
+    return sample.X - sample.X.mean(axis=0), sample.Y - sample.Y.mean(axis=0)
+
+
+@register("loss_to_svd")
+def loss_to_svd(X=None, Y=None, grid=None, *, r: int = 3, n: int = 80, seed: int = 0) -> Explorer:
+    """Explorer of the chapter *From contrastive loss to SVD*.
+
+    Sliders pick a temperature ``tau`` and a regulariser weight ``rho`` of a
+    grid of converged CLIP encoders (:func:`mmcl.selection_grid`); the view
+    shows CLIP's weights ``beta_hat`` there (off-diagonal, relative to the
+    linear loss's) and the spectrum of ``S(beta_hat)``, its selected triples
+    highlighted, next to the spectrum of the linear loss's ``S``. The grid is
+    computed once, so each redraw costs one weight matrix.
+
+    Parameters
+    ----------
+    X : array, shape (n, d1), optional
+    Y : array, shape (n, d2), optional
+        Centred pairs; by default ``n`` pairs from the chapter's model.
+    grid : SelectionGrid, optional
+        Precomputed on ``(X, Y)``; by default computed on the grid
+        ``LOSS_TO_SVD_TAUS x LOSS_TO_SVD_RHOS``.
+    r : int
+        Representation dimension when the grid is computed here.
+    n, seed : int
+        Size and seed of the default sample.
+
+    Returns
+    -------
+    Explorer
+
+    Examples
+    --------
+    >>> import mmcl.widgets
+    >>> explorer = mmcl.widgets.loss_to_svd(n=40)
+    >>> sorted(explorer.compute(**explorer.defaults))
+    ['beta', 'linear_singular_values', 'selected', 'singular_values']
+    """
+    import ipywidgets as w
+    import numpy as np
+
+    from ._checks import as_pair
+    from .experiments import SelectionGrid, selection_grid
+    from .losses import clip_loss, linear_cross_covariance
+
+    if X is None and Y is None:
+        if grid is not None:
+            raise ValueError("grid was given without the data X, Y it was computed on")
+        X, Y = _loss_to_svd_sample(n, seed)
+    X, Y = as_pair(X, Y)
+    if grid is None:
+        grid = selection_grid(X, Y, r, LOSS_TO_SVD_TAUS, LOSS_TO_SVD_RHOS, rng=seed)
+    if not isinstance(grid, SelectionGrid):
+        raise TypeError(f"grid must be a SelectionGrid (from mmcl.selection_grid); got {type(grid).__name__}")
+    if grid.G1.shape[-1] != X.shape[1] or grid.G2.shape[-1] != Y.shape[1]:
+        raise ValueError("grid must be computed on data with the dimensions of X and Y")
+    s_lin = np.linalg.svd(linear_cross_covariance(X, Y), compute_uv=False)
+    taus, rhos = [float(t) for t in grid.taus], [float(p) for p in grid.rhos]
+
+    def compute(tau, rho):
+        a, b = taus.index(tau), rhos.index(rho)
+        beta = clip_loss(tau, rho).weights(grid.G1[a, b], grid.G2[a, b], X, Y)
+        return {"beta": beta, "singular_values": grid.singular_values[a, b],
+                "linear_singular_values": s_lin, "selected": grid.selected[a, b]}
+
+    def draw(fig, data, params):
+        chosen = ", ".join(str(k + 1) for k in data["selected"])
+        plots.beta_spectrum_view(fig, data["beta"], data["singular_values"], data["linear_singular_values"],
+                                 data["selected"],
+                                 title=f"Converged CLIP, tau = {params['tau']:g}, rho = {params['rho']:g}: "
+                                       f"selected triples {chosen}")
+
+    def slider(name, values, default):
+        value = min(values, key=lambda v: abs(v - default))
+        return w.SelectionSlider(options=[(f"{v:g}", v) for v in values], value=value, description=name)
+
+    controls = {"tau": slider("tau", taus, 1.0), "rho": slider("rho", rhos, 0.2)}
+    return Explorer(compute, draw, controls, figsize=(9.5, 3.8))

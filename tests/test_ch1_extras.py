@@ -67,3 +67,55 @@ def test_selection_grid_bad_data(centred):
     X, Y = centred
     with pytest.raises(ValueError, match="same number of rows"):
         mmcl.selection_grid(X, Y[:-1], 1, [1.0], [1.0], rng=0)
+
+
+def test_chapter_figures_draw(centred):
+    import matplotlib.pyplot as plt
+    from mmcl import plots
+
+    X, Y = centred
+    grid = mmcl.selection_grid(X, Y, 2, [1.0, 5.0], [0.5], rng=0)
+    steps = np.arange(5)
+    figs = [
+        plots.gd_convergence(steps, np.logspace(0, -4, 5), np.logspace(0, -3, 5)),
+        plots.power_phase(steps, {"CLIP": np.linspace(1, 0.2, 5), "linear": np.linspace(1, 0.1, 5)},
+                          np.logspace(-3, 1, 5)),
+        plots.selection_coefficients({"a": grid.coefficients[0, 0], "b": grid.coefficients[1, 0]}),
+        plots.selection_map(grid.selected, grid.taus, grid.rhos, 5, np.ones((2, 1)), 0.5),
+        plots.beta_heatmaps([mmcl.clip_loss(t).weights(grid.G1[0, 0], grid.G2[0, 0], X, Y) for t in (0.5, 2.0)],
+                            [0.5, 2.0], n_show=10),
+    ]
+    for fig in figs:
+        assert fig.axes
+        plt.close(fig)
+
+
+def test_loss_to_svd_explorer(centred):
+    import matplotlib.pyplot as plt
+    from mmcl import widgets
+
+    X, Y = centred
+    grid = mmcl.selection_grid(X, Y, 2, [1.0, 2.0], [0.2, 1.0], rng=0)
+    explorer = widgets.loss_to_svd(X, Y, grid)
+    assert widgets.EXPLORERS["loss_to_svd"] is widgets.loss_to_svd
+    data = explorer.compute(tau=2.0, rho=1.0)
+    np.testing.assert_allclose(data["beta"], mmcl.clip_loss(2.0, 1.0).weights(grid.G1[1, 1], grid.G2[1, 1], X, Y))
+    np.testing.assert_array_equal(data["selected"], grid.selected[1, 1])
+    np.testing.assert_allclose(data["linear_singular_values"],
+                               np.linalg.svd(mmcl.linear_cross_covariance(X, Y), compute_uv=False))
+    fig = explorer.figure(tau=1.0, rho=0.2)
+    assert len(fig.axes) >= 2
+    plt.close(fig)
+
+
+def test_loss_to_svd_explorer_bad_input(centred):
+    from mmcl import widgets
+
+    X, Y = centred
+    grid = mmcl.selection_grid(X, Y, 1, [1.0], [1.0], rng=0)
+    with pytest.raises(ValueError, match="grid"):
+        widgets.loss_to_svd(grid=grid)
+    with pytest.raises(TypeError, match="grid"):
+        widgets.loss_to_svd(X, Y, grid="not a grid")
+    with pytest.raises(ValueError, match="grid"):
+        widgets.loss_to_svd(X[:, :4], Y, grid)
