@@ -22,7 +22,10 @@ downloaded. The check fails unless
   is a notebook;
 * the search page returns at least one result for "contrastive".
 
-It prints what it checked (pages, images, equations) and its timings. The
+Before it checks the site, it runs itself on a small site with one fault of
+each kind (``BROKEN_SITE``) and stops if it misses any, so the check itself
+is tested. It prints what it checked (pages, images, equations) and its
+timings. The
 file is not collected by ``pytest tests`` (its name does not start with
 ``test_``): it needs the built site.
 """
@@ -223,7 +226,10 @@ def check_search(checker: Checker, base: str) -> int:
     """Number of results the search page shows for SEARCH_TERM."""
     url = f"{base}search.html?q={SEARCH_TERM}"
     checker.url = url
-    checker.page.goto(url, wait_until="load")
+    response = checker.page.goto(url, wait_until="load")
+    if response is None or response.status >= 400:
+        checker.fail("no search page")
+        return 0
     try:
         checker.page.wait_for_selector("#search-results ul.search li", timeout=20_000)
     except Exception:  # playwright's TimeoutError: reported below
@@ -234,12 +240,10 @@ def check_search(checker: Checker, base: str) -> int:
     return n
 
 
-def main(build: Path, toc: Path = ROOT / "_toc.yml") -> int:
+def check_site(build: Path, toc: Path) -> tuple[dict, list[str]]:
+    """Crawl the site from its landing page; returns (counts, problems)."""
     from playwright.sync_api import sync_playwright
 
-    if not (build / "index.html").exists():
-        sys.exit(f"{build}/index.html not found: build the book first (make site).")
-    t0 = time.perf_counter()
     server, base = serve(build)
     counts = dict(pages=0, images=0, equations=0, downloads=0, search_results=0)
     try:
@@ -270,16 +274,71 @@ def main(build: Path, toc: Path = ROOT / "_toc.yml") -> int:
             browser.close()
     finally:
         server.shutdown()
+    return counts, [p.replace(base, "/") for p in checker.problems]
+
+
+# A small site with one fault of each kind the check must catch.
+BROKEN_SITE = {
+    "index.html": '<meta http-equiv="Refresh" content="0; url=book/intro.html" />',
+    "book/intro.html": (
+        "<html><head><title>t</title><link rel='icon' href='data:,'></head><body>"
+        "<p><span class='math'>\\(x^2\\)</span> and $$y$$</p>"
+        "<a href='page.html'>next</a></body></html>"),
+    "book/page.html": (
+        "<html><head><title>t</title><link rel='icon' href='data:,'>"
+        "<script src='http://127.0.0.2:9/cdn.js'></script></head><body>"
+        "<img src='missing.png' alt='x'><script>console.error('boom')</script></body></html>"),
+}
+BROKEN_TOC = "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/page\n  - file: book/orphan\n"
+EXPECTED_FAULTS = {  # fault -> text that must appear in some problem
+    "math without MathJax": "MathJax did not load",
+    "untypeset math": "math not typeset",
+    "raw TeX": "raw TeX left",
+    "broken image": "image did not load",
+    "HTTP error": "HTTP 404",
+    "console error": "console error: boom",
+    "CDN request": "request to another host",
+    "unreachable TOC page": "book/orphan.html is in _toc.yml but not reachable",
+    "search": "no search page",
+}
+
+
+def self_test() -> list[str]:
+    """Run the check on BROKEN_SITE; returns the faults it failed to catch."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for rel, html in BROKEN_SITE.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_text(html)
+        (tmp / "_toc.yml").write_text(BROKEN_TOC)
+        _, problems = check_site(tmp, tmp / "_toc.yml")
+    return [fault for fault, text in EXPECTED_FAULTS.items() if not any(text in p for p in problems)]
+
+
+def main(build: Path, toc: Path = ROOT / "_toc.yml") -> int:
+    t0 = time.perf_counter()
+    missed = self_test()
+    if missed:
+        print(f"FAIL the browser check no longer detects: {', '.join(missed)}")
+        return 1
+    print(f"self-test: the check catches all {len(EXPECTED_FAULTS)} kinds of fault on a broken site "
+          f"({time.perf_counter() - t0:.1f} s)")
+    if not (build / "index.html").exists():
+        sys.exit(f"{build}/index.html not found: build the book first (make site).")
+    t0 = time.perf_counter()
+    counts, problems = check_site(build, toc)
     elapsed = time.perf_counter() - t0
     print(f"browser check of {build}: {counts['pages']} pages, {counts['images']} images, "
           f"{counts['equations']} equations typeset, {counts['downloads']} notebook downloads, "
           f"{counts['search_results']} search results for '{SEARCH_TERM}' ({elapsed:.1f} s)")
-    for p in checker.problems:
+    for p in problems:
         print("FAIL", p)
     # One check per page, plus TOC reachability and search.
-    failed = len({p.split(": ", 1)[0] for p in checker.problems})
+    failed = len({p.split(": ", 1)[0] for p in problems})
     print(f"browser: {counts['pages'] + 2 - failed} passed, {failed} failed")
-    return 1 if checker.problems else 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
