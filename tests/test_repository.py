@@ -110,3 +110,47 @@ def test_public_docstrings_name_their_chapter():
         if not found or any(t not in titles for t in found):
             bad[name] = found
     assert not bad, f"docstrings must say 'Introduced in the chapter *<title>*' with a title from {sorted(titles)}: {bad}"
+
+
+FIGURE = re.compile(r"```\{glue:figure\}[ \t]*(\S*)\n(.*?)\n```", re.S)
+STYLE_CODE = re.compile(r"rcParams|plt\.style|sns\.set|set_palette|mpl\.rc\(|matplotlib\.rc\(")
+
+
+def figure_problems(nb: dict) -> list[str]:
+    """Glued figures need a name, alt text and a caption; style code belongs in mmcl.plots."""
+    problems = []
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and STYLE_CODE.search(src):
+            problems.append(f"style code in a notebook cell (move it to mmcl/plots.py): {src[:60]!r}")
+        if cell["cell_type"] != "markdown":
+            continue
+        for key, body in FIGURE.findall(src):
+            options = dict(re.findall(r"^:(\w+):[ \t]*(.*)$", body, re.M))
+            caption = "\n".join(line for line in body.splitlines() if not line.startswith(":")).strip()
+            if not key:
+                problems.append("glue:figure without a glue key")
+            if len(options.get("alt", "").split()) < 4:
+                problems.append(f"{key}: alt text missing or shorter than four words")
+            if not options.get("name"):
+                problems.append(f"{key}: no :name: (figures are referenced with {{numref}})")
+            if len(caption.split()) < 4:
+                problems.append(f"{key}: caption missing or shorter than four words")
+    return problems
+
+
+def test_figure_problems_are_detected():
+    ok = "```{glue:figure} fig-a\n:name: fig-a\n:alt: A line falling to zero.\n\nThe loss against the step.\n```"
+    bad = "```{glue:figure} fig-b\n:name: fig-b\n\n```"
+    style = "plt.rcParams['lines.linewidth'] = 3"
+    nb = {"cells": [{"cell_type": "markdown", "source": ok + "\n\n" + bad},
+                    {"cell_type": "code", "source": style}]}
+    found = figure_problems(nb)
+    assert len(found) == 3 and any("alt" in p for p in found) and any("caption" in p for p in found)
+    assert any("style code" in p for p in found)
+
+
+@pytest.mark.parametrize("path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name)
+def test_figures_have_alt_text_and_captions(path):
+    problems = figure_problems(json.loads(path.read_text()))
+    assert not problems, f"{path.name}: {problems}"
