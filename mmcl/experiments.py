@@ -147,22 +147,48 @@ def _sin_theta_rows(B: np.ndarray, U: np.ndarray) -> np.ndarray:
     return np.linalg.norm(B - U @ (U.T @ B), axis=(-2, -1))
 
 
+def _top_left_singular(S: np.ndarray, r: int) -> np.ndarray:
+    """Top-r left singular vectors (..., d1, r) of S, from the eigenvectors of S S^T (fast for batches)."""
+    return np.linalg.eigh(S @ np.swapaxes(S, -1, -2))[1][..., ::-1][..., :r]
+
+
+def _broken_pair_sums(X, D, u, epss):
+    """``sum_{i: u_i < eps} x_i d_i^T`` and ``sum_{i: u_i < eps} d_i`` for every eps, in one pass.
+
+    The pairs are grouped by which eps interval their ``u`` falls in; the
+    per-group products are accumulated, so the cost is one product over the
+    sample instead of one per eps. Shapes: (seeds, E, d1, r) and (seeds, E, r).
+    """
+    seeds, E = X.shape[0], len(epss)
+    groups = np.searchsorted(np.asarray(epss), u, side="right")     # u < eps_j  <=>  group <= j
+    XD = np.zeros((seeds, E + 1, X.shape[2], D.shape[2]))
+    Dsum = np.zeros((seeds, E + 1, D.shape[2]))
+    for s in range(seeds):
+        order = np.argsort(groups[s], kind="stable")
+        bounds = np.searchsorted(groups[s][order], np.arange(E + 2))
+        Xs, Ds = X[s][order], D[s][order]
+        for g in range(E + 1):
+            lo, hi = bounds[g], bounds[g + 1]
+            if hi > lo:
+                XD[s, g] = Xs[lo:hi].T @ Ds[lo:hi]
+                Dsum[s, g] = Ds[lo:hi].sum(axis=0)
+    return np.cumsum(XD, axis=1)[:, :E], np.cumsum(Dsum, axis=1)[:, :E]
+
+
 def _mmcl_errors(model, batch, epss) -> np.ndarray:
     """sin-Theta of the MMCL (linear loss, closed form) encoder for every eps: (seeds, len(epss))."""
     X, Z, Zp, u, Xi2 = (batch[k] for k in ("X", "Z", "Zp", "u", "Xi2"))
     n = X.shape[1]
     Xt = np.swapaxes(X, 1, 2)
-    XtXi2 = Xt @ Xi2                                # the expensive GEMM, shared by all eps
-    xsum, xi2sum = X.sum(axis=1), Xi2.sum(axis=1)
-    out = np.empty((X.shape[0], len(epss)))
-    for j, eps in enumerate(epss):
-        Zt = np.where((u >= eps)[..., None], Z, Zp)
-        XtY = XtXi2 + (Xt @ Zt) @ model.U2.T
-        ysum = Zt.sum(axis=1) @ model.U2.T + xi2sum
-        S = XtY - xsum[:, :, None] * (ysum[:, None, :] / n)     # (n - 1) S; scale is irrelevant
-        left = np.linalg.svd(S)[0][..., : model.r]
-        out[:, j] = _sin_theta_rows(left, model.U1)
-    return out
+    # Y(eps) = Z U2^T + Xi2 + 1[u < eps] (Zp - Z) U2^T, so X^T Y(eps) is a shared
+    # part plus the broken pairs' correction, accumulated over eps in one pass.
+    XD, Dsum = _broken_pair_sums(X, Zp - Z, u, epss)
+    XtZ = (Xt @ Z)[:, None] + XD                                  # (seeds, E, d1, r)
+    XtY = (Xt @ Xi2)[:, None] + XtZ @ model.U2.T
+    ysum = (Z.sum(axis=1)[:, None] + Dsum) @ model.U2.T + Xi2.sum(axis=1)[:, None]
+    xsum = X.sum(axis=1)[:, None]
+    S = XtY - xsum[..., :, None] * (ysum[..., None, :] / n)      # (n - 1) S; scale is irrelevant
+    return _sin_theta_rows(_top_left_singular(S, model.r), model.U1)
 
 
 def _unimodal_errors(model, X, rng, augmentations=1):
@@ -231,6 +257,172 @@ def robustness_sweep(model: TwoModalityModel, ns, epss, *, seeds: int = 10, rng,
             out["unimodal CL"][sl, i], out["PCA"][sl, i] = _unimodal_errors(model, batch["X"], rng,
                                                                            augmentations)
     return out
+
+def crossover_eps(epss, mmcl_error, baseline_error) -> float:
+    """The mismatch level at which MMCL stops beating a baseline.
+
+    Linear interpolation of the first sign change of
+    ``mmcl_error - baseline_error`` along the eps grid. Returns ``0.0`` when
+    the baseline is at least as good already at the first eps, and ``nan``
+    when MMCL is better on the whole grid. Introduced in the chapter
+    *Robustness to mismatched pairs*.
+
+    Parameters
+    ----------
+    epss : array, shape (E,)
+        Increasing mismatch levels.
+    mmcl_error : array, shape (E,)
+        Mean MMCL error at each eps.
+    baseline_error : float or array of shape (E,)
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from mmcl.experiments import crossover_eps
+    >>> crossover_eps([0.0, 0.5, 1.0], [0.2, 0.6, 2.0], 1.0)
+    0.6428571428571429
+    """
+    epss, mmcl_error = np.asarray(epss, dtype=float), np.asarray(mmcl_error, dtype=float)
+    if epss.ndim != 1 or mmcl_error.shape != epss.shape:
+        raise ValueError(f"mmcl_error must have the shape of epss {epss.shape}; got {mmcl_error.shape}")
+    gap = mmcl_error - np.broadcast_to(baseline_error, epss.shape)
+    if gap[0] >= 0:
+        return 0.0
+    above = np.flatnonzero(gap >= 0)
+    if above.size == 0:
+        return float("nan")
+    j = above[0]
+    return float(epss[j - 1] + (epss[j] - epss[j - 1]) * (-gap[j - 1]) / (gap[j] - gap[j - 1]))
+
+
+def clip_vs_linear(model: TwoModalityModel, n: int, epss, *, taus=(1.0,), rho: float = 1.0,
+                   steps: int = 150, lr: float = 0.05, record_every: int = 10, seeds: int = 10,
+                   rng, init_scale: float = 0.1) -> dict:
+    """Subspace error of CLIP trained by gradient descent against the closed-form linear solution.
+
+    For each seed and eps one centred sample of n pairs is drawn; the linear
+    loss is solved in closed form (:func:`mmcl.fit_svd`) and CLIP with each
+    temperature in ``taus`` is trained by :func:`mmcl.fit_gd` from the same
+    small random start, recording ``||sin Theta||_F`` to ``span(U1)`` every
+    ``record_every`` steps. Introduced in the chapter *Robustness to
+    mismatched pairs*.
+
+    Parameters
+    ----------
+    model : TwoModalityModel
+    n : int
+    epss : sequence of float in [0, 1]
+    taus : sequence of float > 0
+        CLIP temperatures.
+    rho : float > 0
+        Regulariser weight of CLIP.
+    steps, lr, record_every, init_scale
+        Passed to :func:`mmcl.fit_gd`.
+    seeds : int
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    dict
+        ``"steps"`` (K,) recorded step numbers, ``"linear"`` (seeds, E),
+        ``"CLIP"`` (seeds, E, T, K) errors along training, ``"eps"``, ``"tau"``.
+
+    Examples
+    --------
+    >>> from mmcl.experiments import clip_vs_linear, robustness_model
+    >>> out = clip_vs_linear(robustness_model(d=6, r=2), 40, [0.0], steps=4, record_every=2, seeds=2, rng=0)
+    >>> out["CLIP"].shape, out["linear"].shape
+    ((2, 1, 1, 3), (2, 1))
+    """
+    epss = [as_probability(float(e), "epss") for e in np.atleast_1d(epss)]
+    taus = [float(t) for t in np.atleast_1d(taus)]
+    seeds = as_int(seeds, "seeds", low=1)
+    rng = as_generator(rng)
+    record = np.arange(0, as_int(steps, "steps", low=0) + 1, as_int(record_every, "record_every", low=1))
+    linear = np.empty((seeds, len(epss)))
+    clip = np.empty((seeds, len(epss), len(taus), record.size))
+    for s in range(seeds):
+        for j, eps in enumerate(epss):
+            sample = model.sample(n, eps=eps, rng=rng)
+            X, Y = sample.X - sample.X.mean(axis=0), sample.Y - sample.Y.mean(axis=0)
+            linear[s, j] = sin_theta(fit_svd(X, Y, model.r).G1.T, model.U1)
+            start = rng.integers(2**32)
+            for t, tau in enumerate(taus):
+                fit = fit_gd(X, Y, model.r, clip_loss(tau, rho), steps=steps, lr=lr, rng=start,
+                             init_scale=init_scale, record_every=record_every)
+                clip[s, j, t] = [sin_theta(G1.T, model.U1) for _, G1, _ in fit.snapshots]
+    return {"steps": record, "eps": np.array(epss), "tau": np.array(taus), "linear": linear, "CLIP": clip}
+
+
+def digits_sweep(epss, *, r: int = 10, seeds: int = 10, rng, test_size: int = 500,
+                 ridge: float = 1e-3) -> dict:
+    """Linear-probe and retrieval accuracy on the digit halves as pairs are broken.
+
+    For each seed the 1797 digits are split at random into a test set of
+    ``test_size`` and a training set; a fraction eps of the training pairs is
+    mismatched (:func:`mmcl.mismatch`). MMCL (closed-form linear loss) learns
+    ``G1, G2`` from the training pairs; unimodal CL and PCA learn an encoder
+    from the left halves alone (unchanged by mismatch, so fitted once per
+    seed). A ridge probe is trained on the embedded training left halves and
+    tested on the embedded test left halves; retrieval is top-1 accuracy of
+    finding each test right half from its left half (MMCL only: the unimodal
+    encoders embed the two halves in unrelated coordinates). Introduced in the
+    chapter *Robustness to mismatched pairs*.
+
+    Parameters
+    ----------
+    epss : sequence of float in [0, 1]
+    r : int
+        Representation dimension.
+    seeds : int
+    rng : numpy.random.Generator or int
+    test_size : int
+    ridge : float
+        Ridge penalty of the probe (:func:`mmcl.probe_accuracy`).
+
+    Returns
+    -------
+    dict
+        ``"eps"`` (E,), ``"probe"``: method -> (seeds, E) test accuracy,
+        ``"retrieval"`` (seeds, E) for MMCL, ``"chance"`` (1 / test_size) and
+        ``"raw probe"`` (seeds,), the probe on the 32 raw pixels.
+
+    Examples
+    --------
+    >>> from mmcl.experiments import digits_sweep
+    >>> out = digits_sweep([0.0, 0.5], r=5, seeds=2, rng=0)
+    >>> out["probe"]["MMCL"].shape, out["retrieval"].shape
+    ((2, 2), (2, 2))
+    """
+    from .baselines import pca, unimodal_contrastive
+
+    epss = [as_probability(float(e), "epss") for e in np.atleast_1d(epss)]
+    seeds = as_int(seeds, "seeds", low=1)
+    rng = as_generator(rng)
+    X, Y, labels = load_digit_halves()
+    test_size = as_int(test_size, "test_size", low=1, high=X.shape[0] - 2)
+    probe = {m: np.empty((seeds, len(epss))) for m in _METHODS}
+    retrieval, raw = np.empty((seeds, len(epss))), np.empty(seeds)
+    for s in range(seeds):
+        order = rng.permutation(X.shape[0])
+        te, tr = order[:test_size], order[test_size:]
+        def acc(G):
+            return probe_accuracy(X[tr] @ G.T, labels[tr], X[te] @ G.T, labels[te], ridge=ridge)
+        raw[s] = probe_accuracy(X[tr], labels[tr], X[te], labels[te], ridge=ridge)
+        probe["unimodal CL"][s] = acc(unimodal_contrastive(X[tr], r, rng=rng))
+        probe["PCA"][s] = acc(pca(X[tr], r))
+        for j, eps in enumerate(epss):
+            Ytr, _ = mismatch(Y[tr], eps, rng=rng)
+            fit = fit_svd(X[tr], Ytr, r)
+            probe["MMCL"][s, j] = acc(fit.G1)
+            # Cosine similarity needs embeddings of centred data (training means).
+            retrieval[s, j] = retrieval_accuracy((X[te] - X[tr].mean(axis=0)) @ fit.G1.T,
+                                                 (Y[te] - Ytr.mean(axis=0)) @ fit.G2.T)
+    return {"eps": np.array(epss), "probe": probe, "retrieval": retrieval,
+            "chance": 1.0 / test_size, "raw probe": raw}
 
 
 # --- Chapter: From contrastive loss to SVD ---
