@@ -13,8 +13,11 @@ from .data import (Noise, PairedSample, TwoModalityModel, coherence, coherent_or
 from .experiments import SelectionGrid, selection_grid
 from .losses import (CLIPLoss, ContrastiveLoss, LinearLoss, clip_loss, contrastive_cross_covariance,
                      finite_difference_gradient, linear_cross_covariance, linear_loss)
-from .metrics import orthonormal_basis, probe_accuracy, retrieval_accuracy, sin_theta
+from .metrics import detection_scores, orthonormal_basis, probe_accuracy, retrieval_accuracy, sin_theta
+from .paper import PaperFit, cosine_clip_loss, paper_procedure
 from .solvers import GDFit, SVDFit, fit_gd, fit_svd, polish, spectral_selection
+from .unpaired import (UnpairedFit, UnpairedSample, decoy_threshold, fit_with_pairs, fit_with_unpaired,
+                       match_pairs, sample_unpaired)
 
 __version__ = "0.1.0"
 
@@ -29,4 +32,8 @@ __all__ = [
     "unimodal_contrastive", "unimodal_contrastive_population", "pca",
     "masked_view_covariance", "masked_view_covariance_population",
     "SelectionGrid", "selection_grid",
+    # Incorporating unpaired data
+    "UnpairedSample", "UnpairedFit", "sample_unpaired", "match_pairs", "decoy_threshold",
+    "fit_with_pairs", "fit_with_unpaired", "detection_scores",
+    "PaperFit", "cosine_clip_loss", "paper_procedure",
 ]

@@ -112,9 +112,10 @@ def retrieval_accuracy(E1, E2) -> float:
     tiny = np.finfo(float).tiny
     A = E1 / np.maximum(np.linalg.norm(E1, axis=1, keepdims=True), tiny)
     B = E2 / np.maximum(np.linalg.norm(E2, axis=1, keepdims=True), tiny)
-    # Row blocks keep memory at O(block * n) for large test sets.
-    block = max(1, 2**22 // max(1, E1.shape[0]))
-    best = np.concatenate([np.argmax(A[i:i + block] @ B.T, axis=1) for i in range(0, A.shape[0], block)])
+    # Blocks of 128 rows against a contiguous B^T keep each block of
+    # similarities in cache: memory O(128 n) and several times faster at large n.
+    Bt = np.ascontiguousarray(B.T)
+    best = np.concatenate([np.argmax(A[i:i + 128] @ Bt, axis=1) for i in range(0, A.shape[0], 128)])
     return float(np.mean(best == np.arange(E1.shape[0])))
 
 
