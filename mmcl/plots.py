@@ -323,3 +323,82 @@ def beta_spectrum_view(fig, beta, singular_values, linear_singular_values, selec
     ax2.legend(loc="upper right", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
+
+
+# --- Chapter: Incorporating unpaired data ---
+
+__all__ += ["detection_figure", "unpaired_gain_figure", "paper_reproduction_figure", "unpaired_explorer_view"]
+
+
+def detection_figure(snrs, precision, recall, round_precision, round_recall, targets, achieved, fractions):
+    """Detection of hidden pairs: against the signal-to-noise ratio, against the
+    rounds, and false-discovery rate achieved against the target.
+
+    ``precision``, ``recall``: (fractions, snrs, seeds); ``round_*``: (seeds,
+    rounds + 1) at one setting; ``achieved``: (fractions, targets, seeds).
+    """
+    fig, ax = figure(3, 1, width=11.5, height=3.3)
+    styles = ["-", "--"]
+    for a, f in enumerate(fractions):
+        band(ax[0, 0], snrs, precision[a].T, label=f"precision, {f:.0%} with partner", color=PALETTE[0], ls=styles[a])
+        band(ax[0, 0], snrs, recall[a].T, label=f"recall, {f:.0%} with partner", color=PALETTE[1], ls=styles[a])
+        band(ax[0, 2], targets, achieved[a].T, label=f"{f:.0%} with partner", color=PALETTE[2 + a], ls=styles[a])
+    ax[0, 0].set(xscale="log", xlabel="signal-to-noise ratio (latent variance / noise variance)",
+                 ylabel="score", title="detection against signal-to-noise")
+    rounds = np.arange(round_precision.shape[1])
+    band(ax[0, 1], rounds[1:], round_precision[:, 1:], label="precision", color=PALETTE[0])
+    band(ax[0, 1], rounds[1:], round_recall[:, 1:], label="recall", color=PALETTE[1])
+    ax[0, 1].set(xlabel="round", ylabel="score", title="detection against rounds")
+    ax[0, 2].plot(targets, targets, color=PALETTE[7], lw=1, label="achieved = target")
+    ax[0, 2].set(xlabel="target false-discovery rate", ylabel="achieved false-discovery proportion",
+                 title="calibration of the price")
+    for a_ in ax[0]:
+        a_.legend(loc="best")
+    return fig
+
+
+def unpaired_gain_figure(ms, pairs_only, algorithm, oracle):
+    """sin-Theta against the number of unpaired samples for three methods, (seeds, len(ms)) each."""
+    fig, ax = figure()
+    band(ax, ms, pairs_only, label="pairs only (SVD)", color=METHOD_COLORS["SVD"])
+    band(ax, ms, algorithm, label="pairs + detected pairs", color=METHOD_COLORS["unpaired"])
+    band(ax, ms, oracle, label="oracle (true pairs known)", color=METHOD_COLORS["oracle"])
+    ax.set(xscale="log", xlabel="number m of unpaired samples per modality",
+           ylabel=r"$\|\sin\Theta(G_1^\top, U_1)\|_F$", title="what unpaired data buy")
+    ax.legend()
+    return fig
+
+
+def paper_reproduction_figure(Ns, result):
+    """Top-1 retrieval accuracy against the number of unpaired samples (paper's Section 5.1)."""
+    fig, ax = figure()
+    Ns = np.asarray(Ns)
+    band(ax, Ns, result["paper"], label="paper's procedure (CLIP + AdamW)", color=METHOD_COLORS["CLIP"])
+    band(ax, Ns, result["svd_unpaired"], label="SVD with unpaired data", color=METHOD_COLORS["unpaired"])
+    for key, label, color, ls in (("paper_pairs", "paper's procedure, pairs only", METHOD_COLORS["CLIP"], ":"),
+                                  ("svd_pairs", "SVD, pairs only", METHOD_COLORS["SVD"], "--"),
+                                  ("ceiling", r"ceiling (true $U_1, U_2$)", METHOD_COLORS["oracle"], "-")):
+        ax.axhline(np.mean(result[key]), color=color, ls=ls, lw=1.2, label=label)
+    ax.set(xlabel="number N of unpaired samples", ylabel="top-1 retrieval accuracy (10,000 candidates)",
+           title="reproducing Section 5.1 of the paper")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def unpaired_explorer_view(fig, data, params):
+    """Draw the *unpaired* explorer: cosine similarities of matched pairs and scores."""
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    lo = min(np.min(data["true_cos"], initial=1.0), np.min(data["false_cos"], initial=1.0))
+    bins = np.linspace(min(lo, 0.9), 1.0, 31)
+    ax1.hist(data["true_cos"], bins=bins, color=PALETTE[0], alpha=0.7, label="matched, true pair")
+    ax1.hist(data["false_cos"], bins=bins, color=PALETTE[3], alpha=0.7, label="matched, not a pair")
+    if np.isfinite(data["theta"]):
+        ax1.axvline(data["theta"], color=PALETTE[7], ls="--", label=r"price $\theta$")
+    ax1.set(xlabel="cosine similarity (last round)", ylabel="assigned pairs",
+            title=f"precision {data['precision']:.2f}, recall {data['recall']:.2f}")
+    ax1.legend(loc="upper left", fontsize=8)
+    names = ["pairs only", "with unpaired", "oracle"]
+    colors = [METHOD_COLORS["SVD"], METHOD_COLORS["unpaired"], METHOD_COLORS["oracle"]]
+    ax2.bar(names, data["errors"], color=colors)
+    ax2.set(ylabel=r"$\|\sin\Theta(G_1^\top, U_1)\|_F$", title="subspace error")
+    ax2.tick_params(axis="x", labelsize=8)
