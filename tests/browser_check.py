@@ -51,7 +51,9 @@ SEARCH_TERM = "contrastive"
 
 #: Console messages that are proven harmless and cannot be fixed at their
 #: cause, by exact text. Empty: every error seen so far was fixed at its cause
-#: (favicon: ``html.favicon``; "Got invalid theme mode": ``html_context.default_mode``).
+#: (favicon: ``html.favicon``, and ``favicon.ico`` at the site root for the
+#: redirect page ``index.html``; "Got invalid theme mode": ``html_context.default_mode``;
+#: "Identifier 'THEBE_JS_URL' has already been declared": ``book/_ext/site_fixes.py``).
 ALLOWED_CONSOLE_ERRORS: frozenset[str] = frozenset()
 
 # Runs in the page: wait for MathJax, then count math, errors, raw TeX and images.
@@ -132,8 +134,19 @@ def serve(directory: Path):
         def log_message(self, *args):
             pass
 
+        def send_error(self, code, *args, **kwargs):
+            # Recorded here too: the browser's own requests (favicon.ico) raise no page event.
+            self.server.errors.append(f"{code} {self.path}")
+            super().send_error(code, *args, **kwargs)
+
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # the browser moved on
+                super().handle_error(request, client_address)
+
     handler = functools.partial(Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = Server(("127.0.0.1", 0), handler)
+    server.errors = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
@@ -155,7 +168,8 @@ class Checker:
 
     def _console(self, msg) -> None:
         if msg.type == "error" and msg.text not in ALLOWED_CONSOLE_ERRORS:
-            self.fail(f"console error: {msg.text}")
+            where = msg.location.get("url") or "?"
+            self.fail(f"console error: {msg.text} (at {where})")
 
     def _response(self, resp) -> None:
         if resp.status >= 400:
@@ -230,8 +244,11 @@ def check_search(checker: Checker, base: str) -> int:
     if response is None or response.status >= 400:
         checker.fail("no search page")
         return 0
-    try:
-        checker.page.wait_for_selector("#search-results ul.search li", timeout=20_000)
+    try:  # results are shown one by one; the summary line comes when all are in
+        checker.page.wait_for_function(
+            "() => (document.querySelector('#search-results p.search-summary') || {}).textContent"
+            " && !/Searching|Preparing/.test(document.querySelector('#search-results h2').textContent)",
+            timeout=20_000)
     except Exception:  # playwright's TimeoutError: reported below
         pass
     n = checker.page.locator("#search-results ul.search li").count()
@@ -274,6 +291,9 @@ def check_site(build: Path, toc: Path) -> tuple[dict, list[str]]:
             browser.close()
     finally:
         server.shutdown()
+    checker.url = "server"
+    for error in server.errors:
+        checker.fail(f"HTTP {error}")
     return counts, [p.replace(base, "/") for p in checker.problems]
 
 
@@ -285,7 +305,7 @@ BROKEN_SITE = {
         "<p><span class='math'>\\(x^2\\)</span> and $$y$$</p>"
         "<a href='page.html'>next</a></body></html>"),
     "book/page.html": (
-        "<html><head><title>t</title><link rel='icon' href='data:,'>"
+        "<html><head><title>t</title>"  # no icon link: the browser asks for /favicon.ico
         "<script src='http://127.0.0.2:9/cdn.js'></script></head><body>"
         "<img src='missing.png' alt='x'><script>console.error('boom')</script></body></html>"),
 }
@@ -296,6 +316,7 @@ EXPECTED_FAULTS = {  # fault -> text that must appear in some problem
     "raw TeX": "raw TeX left",
     "broken image": "image did not load",
     "HTTP error": "HTTP 404",
+    "missing favicon": "server: HTTP 404 /favicon.ico",
     "console error": "console error: boom",
     "CDN request": "request to another host",
     "unreachable TOC page": "book/orphan.html is in _toc.yml but not reachable",
