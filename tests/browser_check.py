@@ -92,6 +92,9 @@ async () => {
     images: imgs.length,
     broken: imgs.filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.getAttribute('src')),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+    external: [...document.querySelectorAll('script[src], link[href]')]
+      .filter(e => !['canonical', 'prev', 'next', 'index', 'search'].includes(e.rel))
+      .map(e => e.src || e.href).filter(u => /^https?:/.test(u) && !u.startsWith(location.origin)),
   };
 }
 """
@@ -197,6 +200,8 @@ class Checker:
             self.fail(f"{info['errors']} MathJax error nodes")
         for text in info["raw"]:
             self.fail(f"raw TeX left in the text: {text!r}")
+        for url in info["external"]:
+            self.fail(f"asset from another host (the site must work offline): {url}")
         for src in info["broken"]:
             self.fail(f"image did not load: {src}")
         return info
@@ -319,6 +324,7 @@ EXPECTED_FAULTS = {  # fault -> text that must appear in some problem
     "missing favicon": "server: HTTP 404 /favicon.ico",
     "console error": "console error: boom",
     "CDN request": "request to another host",
+    "CDN asset tag": "asset from another host",
     "unreachable TOC page": "book/orphan.html is in _toc.yml but not reachable",
     "search": "no search page",
 }
