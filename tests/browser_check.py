@@ -14,7 +14,9 @@ downloaded. The check fails unless
 * has MathJax typeset all of its math: each Sphinx math element holds a
   MathJax container, there are no MathJax error nodes, and no raw ``$$``,
   ``\\(`` or ``\\[`` is left in the visible text;
-* has every image loaded (non-zero natural width);
+* has every image loaded (non-zero natural width) and described by alt text
+  (at least two words: a figure displayed a second time by a cell, outside
+  its ``glue:figure``, carries only its file name);
 * logs no console error and no uncaught exception, has no failed request and
   no response with status >= 400, and requests nothing from another host
   (the site must work offline: no CDN);
@@ -91,6 +93,9 @@ async () => {
     raw: raw,
     images: imgs.length,
     broken: imgs.filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.getAttribute('src')),
+    noAlt: imgs.filter(img => !img.closest('.navbar-brand, .logo')
+                              && !/[a-z]{3,}\s+[a-z]{3,}/i.test(img.getAttribute('alt') || ''))
+               .map(img => img.getAttribute('src')),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     external: [...document.querySelectorAll('script[src], link[href]')]
       .filter(e => !['canonical', 'prev', 'next', 'index', 'search'].includes(e.rel))
@@ -204,6 +209,8 @@ class Checker:
             self.fail(f"asset from another host (the site must work offline): {url}")
         for src in info["broken"]:
             self.fail(f"image did not load: {src}")
+        for src in info["noAlt"]:
+            self.fail(f"image without alt text (a figure shown twice, or missing :alt:): {src}")
         return info
 
 
@@ -320,6 +327,7 @@ EXPECTED_FAULTS = {  # fault -> text that must appear in some problem
     "untypeset math": "math not typeset",
     "raw TeX": "raw TeX left",
     "broken image": "image did not load",
+    "image without alt text": "image without alt text",
     "HTTP error": "HTTP 404",
     "missing favicon": "server: HTTP 404 /favicon.ico",
     "console error": "console error: boom",
