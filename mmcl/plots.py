@@ -195,6 +195,8 @@ def selection_coefficients(coefficients):
 def selection_map(selected, taus, rhos, k, subspace_error, linear_error):
     """Which triples each ``(tau, rho)`` selects, and the subspace error it reaches.
 
+    One row per grid point, sorted by ``tau * rho``.
+
     Introduced in the chapter *From contrastive loss to SVD*.
 
     Parameters
@@ -215,13 +217,14 @@ def selection_map(selected, taus, rhos, k, subspace_error, linear_error):
     """
     selected = np.asarray(selected)
     T, R, _ = selected.shape
-    rows = [(a, b) for a in range(T) for b in range(R)]
+    # Rows sorted by the product tau * rho, which is all the selection depends on.
+    rows = sorted(((a, b) for a in range(T) for b in range(R)), key=lambda ab: taus[ab[0]] * rhos[ab[1]])
     grid = np.zeros((len(rows), k))
     for i, (a, b) in enumerate(rows):
         grid[i, selected[a, b]] = 1.0
-    labels = [rf"$\tau$={taus[a]:g}, $\rho$={rhos[b]:g}" for a, b in rows]
-    fig, axes = figure(2, 1, width=9.0, height=0.32 * len(rows) + 1.2,
-                             gridspec_kw={"width_ratios": [1.3, 1.0]})
+    labels = [rf"$\tau\rho$={taus[a] * rhos[b]:g} ($\tau$={taus[a]:g}, $\rho$={rhos[b]:g})" for a, b in rows]
+    fig, axes = figure(2, 1, width=10.0, height=0.3 * len(rows) + 1.6,
+                       gridspec_kw={"width_ratios": [1.3, 1.0]})
     ax1, ax2 = axes.ravel()
     cmap = mpl.colors.ListedColormap(["#f2f2f2", METHOD_COLORS["CLIP"]])
     ax1.imshow(grid, cmap=cmap, aspect="auto", vmin=0, vmax=1, interpolation="nearest")
@@ -238,8 +241,8 @@ def selection_map(selected, taus, rhos, k, subspace_error, linear_error):
     ax2.axvline(linear_error, color=METHOD_COLORS["linear"], ls="--", label="linear loss (closed form)")
     ax2.set_yticks(np.arange(len(rows)), [])
     ax2.set_ylim(len(rows) - 0.5, -0.5)
-    ax2.set(xlabel=r"$\|\sin\Theta(G_1^\top, U_1)\|_F$", title="Recovery of span$(U_1)$")
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1)
+    ax2.set(xlabel=r"recovery of span$(U_1)$: $\|\sin\Theta(G_1^\top, U_1)\|_F$")
+    ax2.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1)
     return fig
 
 
