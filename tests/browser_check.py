@@ -94,7 +94,7 @@ async () => {
     images: imgs.length,
     broken: imgs.filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.getAttribute('src')),
     noAlt: imgs.filter(img => !img.closest('.navbar-brand, .logo')
-                              && !/[a-z]{3,}\s+[a-z]{3,}/i.test(img.getAttribute('alt') || ''))
+                              && !/[a-z]{3,}\\s+[a-z]{3,}/i.test(img.getAttribute('alt') || ''))
                .map(img => img.getAttribute('src')),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     external: [...document.querySelectorAll('script[src], link[href]')]
