@@ -55,6 +55,8 @@ _COPIES = 3
 class UnpairedSample:
     """Unpaired samples and the hidden truth (see :func:`sample_unpaired`).
 
+    Introduced in the chapter *Incorporating unpaired data*.
+
     Attributes
     ----------
     Xu : ndarray, shape (m1, d1)
@@ -354,6 +356,8 @@ def _svd_fit(S, r, rho) -> SVDFit:
 @dataclass
 class UnpairedFit:
     """Result of :func:`fit_with_unpaired`.
+
+    Introduced in the chapter *Incorporating unpaired data*.
 
     Attributes
     ----------
