@@ -154,3 +154,35 @@ def test_figure_problems_are_detected():
 def test_figures_have_alt_text_and_captions(path):
     problems = figure_problems(json.loads(path.read_text()))
     assert not problems, f"{path.name}: {problems}"
+
+
+def widget_problems(nb: dict) -> list[str]:
+    """Live widgets stay out of the static site; each explorer has a glued static view."""
+    problems, live, static = [], 0, 0
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        src = "".join(cell["source"])
+        if ".widget()" in src:
+            live += 1
+            if "remove-output" not in cell.get("metadata", {}).get("tags", []):
+                problems.append(f"cell {i} shows a live widget but is not tagged remove-output")
+        if re.search(r"\bexplorer\w*\.figure\(|\.figure\(\)", src):  # the static view, glued for the site
+            static += 1
+    if live and not static:
+        problems.append("an explorer is shown live but its default view is never glued as a figure")
+    return problems
+
+
+def test_widget_problems_are_detected():
+    live = {"cell_type": "code", "source": "explorer = mmcl.widgets.x()\nexplorer.widget()", "metadata": {}}
+    tagged = {**live, "metadata": {"tags": ["remove-output"]}}
+    static = {"cell_type": "code", "source": 'glue("fig-x", explorer.figure(), display=False)', "metadata": {}}
+    assert len(widget_problems({"cells": [live]})) == 2
+    assert widget_problems({"cells": [tagged, static]}) == []
+
+
+@pytest.mark.parametrize("path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name)
+def test_explorers_have_static_views(path):
+    problems = widget_problems(json.loads(path.read_text()))
+    assert not problems, f"{path.name}: {problems}"
