@@ -291,7 +291,9 @@ def beta_spectrum_view(fig, beta, singular_values, linear_singular_values, selec
                        title=""):
     """Explorer view: CLIP weights (left) and the spectrum of ``S(beta)`` (right).
 
-    Introduced in the chapter *From contrastive loss to SVD*.
+    Drawn with a fixed layout, linear colour scale on ``log10`` values and no
+    minor ticks, so that a redraw stays fast. Introduced in the chapter *From
+    contrastive loss to SVD*.
 
     Parameters
     ----------
@@ -308,19 +310,25 @@ def beta_spectrum_view(fig, beta, singular_values, linear_singular_values, selec
         Number of samples shown in the heatmap.
     title : str
     """
-    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.3]})
-    rel = _relative_offdiagonal(beta)[:n_show, :n_show]
-    im = ax1.imshow(rel, norm=mpl.colors.LogNorm(vmin=max(np.nanmin(rel), 1e-3), vmax=np.nanmax(rel)),
-                    cmap="viridis", interpolation="nearest")
+    fig.set_layout_engine("none")
+    left = fig.add_gridspec(1, 2, width_ratios=[1.0, 0.05], left=0.05, right=0.40, bottom=0.14,
+                            top=0.84, wspace=0.05)
+    ax1, cax = fig.add_subplot(left[0]), fig.add_subplot(left[1])
+    ax2 = fig.add_subplot(fig.add_gridspec(1, 1, left=0.58, right=0.98, bottom=0.14, top=0.84)[0])
+    with np.errstate(divide="ignore"):
+        rel = np.log10(_relative_offdiagonal(beta)[:n_show, :n_show])
+    im = ax1.imshow(rel, vmin=max(np.nanmin(rel), -3.0), vmax=np.nanmax(rel), cmap="viridis",
+                    interpolation="nearest")
     ax1.grid(False)
-    ax1.set(title=r"$\beta_{ij}\,n(n-1)$ (off-diagonal)", xlabel="j", ylabel="i")
-    fig.colorbar(im, ax=ax1, shrink=0.8)
+    ax1.set(title=r"$\log_{10}\,(n(n-1)\,\beta_{ij})$, $i \ne j$", xlabel="j", ylabel="i")
+    fig.colorbar(im, cax=cax)
     k = np.arange(1, len(singular_values) + 1)
-    colors = [METHOD_COLORS["CLIP"] if i in set(np.asarray(selected).tolist()) else "#bbbbbb"
-              for i in range(len(singular_values))]
-    ax2.bar(k - 0.2, singular_values, width=0.4, color=colors, label=r"$S(\hat\beta)$ (selected in orange)")
+    chosen = set(np.asarray(selected).tolist())
+    colors = [METHOD_COLORS["CLIP"] if i in chosen else "#bbbbbb" for i in range(len(singular_values))]
+    ax2.bar(k - 0.2, singular_values, width=0.4, color=colors, label=r"$S(\hat\beta)$ (selected: orange)")
     ax2.bar(k + 0.2, linear_singular_values, width=0.4, color=METHOD_COLORS["linear"], label=r"$S_{\rm lin}$")
     ax2.set_yscale("log")
+    ax2.yaxis.set_minor_locator(mpl.ticker.NullLocator())
     ax2.set_xticks(k)
     ax2.set(xlabel="singular index k", ylabel=r"singular value $\sigma_k$", title="Spectra")
     ax2.legend(loc="upper right", fontsize=8)
@@ -328,9 +336,229 @@ def beta_spectrum_view(fig, beta, singular_values, linear_singular_values, selec
         fig.suptitle(title, fontsize=10)
 
 
+# --- Chapter: Robustness to mismatched pairs ---
+
+__all__ += ["expectation_check", "masked_convergence", "error_vs_eps", "error_vs_n", "theory_collapse",
+            "phase_diagram", "ablation_grid", "clip_vs_linear_figure", "digits_figure", "robustness_bars"]
+
+_UNIMODAL = ("unimodal CL", "PCA")
+
+
+def expectation_check(panels):
+    """Entries of the sample ``S`` against ``(1 - eps) U1 Lambda U2^T``, one panel per eps.
+
+    ``panels`` is a list of ``(eps, S_hat, S_theory)``.
+    """
+    fig, axes = figure(len(panels), width=3.3 * len(panels) + 0.4, height=3.1)
+    for ax, (eps, S_hat, S_theory) in zip(np.ravel(axes), panels):
+        ax.scatter(S_theory.ravel(), S_hat.ravel(), s=6, alpha=0.6, color=PALETTE[0])
+        lim = np.abs(np.concatenate([S_hat.ravel(), S_theory.ravel()])).max() * 1.05
+        ax.plot([-lim, lim], [-lim, lim], color=PALETTE[7], lw=1, ls="--", label="y = x")
+        ax.set_xlabel(r"$(1-\varepsilon)\,U_1\Lambda U_2^\top$ entry")
+        ax.set_ylabel(r"sample $S$ entry")
+        ax.set_title(rf"$\varepsilon = {eps:g}$")
+    np.ravel(axes)[0].legend()
+    return fig
+
+
+def masked_convergence(ns, masked_error, to_limit):
+    """Sampled masked-view matrix and encoder against the population limit, log-log in n.
+
+    ``masked_error`` and ``to_limit`` have shape (seeds, N).
+    """
+    fig, axes = figure(2, width=8.4, height=3.2)
+    a, b = np.ravel(axes)
+    band(a, ns, masked_error, label="sampled masks", color=METHOD_COLORS["unimodal CL"])
+    ref = np.mean(masked_error, axis=0)[0] * np.sqrt(ns[0] / np.asarray(ns, dtype=float))
+    a.plot(ns, ref, ls=":", color=PALETTE[7], label=r"slope $-1/2$")
+    a.set_ylabel(r"relative distance to $\frac{1}{4}(\Sigma - \mathrm{diag}\,\Sigma)$")
+    band(b, ns, to_limit, color=METHOD_COLORS["unimodal CL"], label="sampled vs population encoder")
+    b.set_ylabel(r"$\|\sin\Theta\|_F$ to population encoder")
+    for ax in (a, b):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("number of samples n")
+        ax.legend()
+    return fig
+
+
+def _baseline_bands(ax, x, out, i):
+    for name in _UNIMODAL:
+        values = np.repeat(np.asarray(out[name])[:, i:i + 1], len(x), axis=1)
+        band(ax, x, values, label=name, color=METHOD_COLORS[name], marker=None, ls="--")
+
+
+def error_vs_eps(out, n_show):
+    """sin-Theta against eps, one panel per n in ``n_show`` (output of ``robustness_sweep``)."""
+    fig, axes = figure(len(n_show), width=3.2 * len(n_show) + 0.4, height=3.1, sharey=True)
+    for ax, n in zip(np.ravel(axes), n_show):
+        i = int(np.flatnonzero(out["n"] == n)[0])
+        band(ax, out["eps"], out["MMCL"][:, i], label="MMCL", color=METHOD_COLORS["MMCL"], marker=".")
+        _baseline_bands(ax, out["eps"], out, i)
+        ax.set_title(f"n = {n}")
+        ax.set_xlabel(r"mismatch probability $\varepsilon$")
+    np.ravel(axes)[0].set_ylabel(r"$\|\sin\Theta(G_1^\top, U_1)\|_F$")
+    np.ravel(axes)[0].legend(loc="lower right")
+    return fig
+
+
+def error_vs_n(out, eps_show, floors, slopes):
+    """sin-Theta against n on log-log axes; MMCL for each eps, the unimodal methods and their floors.
+
+    ``floors`` maps method name to its population error; ``slopes`` maps eps to the fitted MMCL slope.
+    """
+    fig, ax = figure(width=5.6, height=3.8)
+    ns = out["n"]
+    styles = ["-", "--", "-.", ":"]
+    for k, eps in enumerate(eps_show):
+        j = int(np.argmin(np.abs(out["eps"] - eps)))
+        band(ax, ns, out["MMCL"][:, :, j], color=METHOD_COLORS["MMCL"], ls=styles[k % 4],
+             label=rf"MMCL, $\varepsilon$ = {eps:g} (slope {slopes[eps]:.2f})")
+    for name in _UNIMODAL:
+        band(ax, ns, out[name], color=METHOD_COLORS[name], label=name, marker="s")
+        ax.axhline(floors[name], color=METHOD_COLORS[name], lw=1, ls=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of pairs n")
+    ax.set_ylabel(r"$\|\sin\Theta(G_1^\top, U_1)\|_F$")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def theory_collapse(out, constant, threshold):
+    """``error (1 - eps) sqrt(n)`` against ``(1 - eps) sqrt(n)``; filled points are below ``threshold``."""
+    fig, ax = figure(width=5.6, height=3.6)
+    mean = out["MMCL"].mean(axis=0)
+    x = (1 - out["eps"])[None, :] * np.sqrt(out["n"])[:, None]
+    cmap = plt.get_cmap("viridis")
+    for i, n in enumerate(out["n"]):
+        color = cmap(i / max(1, len(out["n"]) - 1))
+        small = (mean[i] < threshold) & (x[i] > 0)
+        ax.scatter(x[i, small], (mean[i] * x[i])[small], color=color, s=18, label=f"n = {n}")
+        ax.scatter(x[i, ~small & (x[i] > 0)], (mean[i] * x[i])[~small & (x[i] > 0)], s=18,
+                   facecolors="none", edgecolors=color)
+    ax.axhline(constant, color=PALETTE[7], ls="--", lw=1, label="first-order theory")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$(1-\varepsilon)\sqrt{n}$")
+    ax.set_ylabel(r"$\|\sin\Theta\|_F \cdot (1-\varepsilon)\sqrt{n}$")
+    ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def phase_diagram(out, crossover, predicted):
+    """Which method wins over (eps, n), with the measured and predicted crossover eps."""
+    fig, ax = figure(width=6.0, height=3.8)
+    best = np.minimum(out["unimodal CL"].mean(axis=0), out["PCA"].mean(axis=0))
+    ratio = np.log2(out["MMCL"].mean(axis=0) / best[:, None])
+    lim = np.abs(ratio).max()
+    ns = np.asarray(out["n"])
+    im = ax.pcolormesh(out["eps"], np.arange(ns.size), ratio, cmap="PuOr_r", vmin=-lim, vmax=lim, shading="nearest")
+    cb = fig.colorbar(im, ax=ax)
+    cb.set_label(r"$\log_2$(MMCL error / best unimodal error)")
+    ax.plot(crossover, np.arange(ns.size), "o-", color=PALETTE[7], label="measured crossover")
+    ax.plot(predicted, np.arange(ns.size), "x--", color=PALETTE[3], label=r"predicted: $(1-\varepsilon^*)\sqrt{n}$ constant")
+    ax.set_yticks(np.arange(ns.size), [str(n) for n in ns])
+    ax.set_xlabel(r"mismatch probability $\varepsilon$")
+    ax.set_ylabel("number of pairs n")
+    ax.grid(False)
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def ablation_grid(results, noise_types):
+    """sin-Theta against eps for each noise type (columns) and basis (rows: random, coherent)."""
+    fig, axes = figure(len(noise_types), 2, width=3.0 * len(noise_types) + 0.6, height=5.4, sharey=True, sharex=True)
+    for row, coherent in enumerate((False, True)):
+        for col, noise in enumerate(noise_types):
+            ax, out = axes[row, col], results[noise, coherent]
+            band(ax, out["eps"], out["MMCL"][:, 0], label="MMCL", color=METHOD_COLORS["MMCL"])
+            _baseline_bands(ax, out["eps"], out, 0)
+            ax.set_title(f"{noise}, {'coherent' if coherent else 'random'} $U_1$", fontsize=9)
+            if row == 1:
+                ax.set_xlabel(r"$\varepsilon$")
+        axes[row, 0].set_ylabel(r"$\|\sin\Theta\|_F$")
+    axes[0, 0].legend(fontsize=8)
+    return fig
+
+
+def clip_vs_linear_figure(by_eps, by_tau):
+    """CLIP trained by gradient descent against the linear closed form.
+
+    Left: error along training for each eps (``clip_vs_linear`` with one tau),
+    linear solution dashed. Right: converged error against tau at one eps.
+    """
+    fig, axes = figure(2, width=9.0, height=3.4)
+    a, b = np.ravel(axes)
+    for j, eps in enumerate(by_eps["eps"]):
+        color = PALETTE[[0, 1, 3, 4, 5][j % 5]]
+        band(a, by_eps["steps"], by_eps["CLIP"][:, j, 0], color=color, marker=None,
+             label=rf"CLIP, $\varepsilon$ = {eps:g}")
+        a.axhline(by_eps["linear"][:, j].mean(), color=color, ls="--", lw=1)
+    a.set_xlabel("gradient step")
+    a.set_ylabel(r"$\|\sin\Theta(G_1^\top, U_1)\|_F$")
+    a.set_title(rf"$\tau$ = {by_eps['tau'][0]:g} (dashed: linear loss, closed form)", fontsize=9)
+    a.legend(fontsize=8)
+    final = by_tau["CLIP"][:, 0, :, -1]
+    band(b, by_tau["tau"], final, color=METHOD_COLORS["CLIP"], label="CLIP, end of training")
+    band(b, by_tau["tau"], by_tau["CLIP"][:, 0].min(axis=-1), color=PALETTE[4], marker="^",
+         label="CLIP, best stopping time")
+    lin = np.repeat(by_tau["linear"][:, :1], by_tau["tau"].size, axis=1)
+    band(b, by_tau["tau"], lin, color=METHOD_COLORS["linear"], ls="--", marker=None, label="linear loss")
+    b.set_xscale("log")
+    b.set_xlabel(r"temperature $\tau$")
+    b.set_title(rf"$\varepsilon$ = {by_tau['eps'][0]:g}", fontsize=9)
+    b.legend(fontsize=8)
+    return fig
+
+
+def digits_figure(out):
+    """Linear-probe accuracy (left) and MMCL retrieval accuracy (right) on digit halves against eps."""
+    fig, axes = figure(2, width=9.0, height=3.4)
+    a, b = np.ravel(axes)
+    eps = out["eps"]
+    for name in ("MMCL", "unimodal CL", "PCA"):
+        band(a, eps, out["probe"][name], label=name, color=METHOD_COLORS[name],
+             ls="-" if name == "MMCL" else "--", marker="o" if name == "MMCL" else None)
+    a.axhline(np.mean(out["raw probe"]), color=PALETTE[7], ls=":", lw=1, label="all 32 raw pixels")
+    a.set_xlabel(r"fraction of shuffled pairs $\varepsilon$")
+    a.set_ylabel("probe accuracy (held-out digits)")
+    a.legend(fontsize=8)
+    band(b, eps, out["retrieval"], label="MMCL", color=METHOD_COLORS["MMCL"])
+    b.axhline(out["chance"], color=PALETTE[7], ls=":", lw=1, label="chance")
+    b.set_yscale("log")
+    b.set_xlabel(r"fraction of shuffled pairs $\varepsilon$")
+    b.set_ylabel("top-1 retrieval accuracy (left to right half)")
+    b.legend(fontsize=8)
+    return fig
+
+
+def robustness_bars(fig, data, params):
+    """Explorer view: bars of the three errors (mean and seed spread) at one setting."""
+    ax = fig.add_subplot(1, 1, 1)
+    names = list(data["errors"])
+    means = [np.mean(data["errors"][k]) for k in names]
+    sds = [np.std(data["errors"][k]) for k in names]
+    ax.bar(names, means, yerr=sds, color=[METHOD_COLORS[k] for k in names], capsize=4)
+    ax.axhline(np.sqrt(data["r"]), color=PALETTE[7], ls=":", lw=1)
+    ax.text(2.45, np.sqrt(data["r"]), "random subspace", ha="right", va="bottom", fontsize=8)
+    ax.set_ylim(0, np.sqrt(data["r"]) * 1.12)
+    ax.set_ylabel(r"$\|\sin\Theta(\cdot, U_1)\|_F$")
+    ax.set_title(f"n = {params['n']}, eps = {params['eps']:g}, {params['noise']} noise, "
+                 f"{'coherent' if params['coherent'] else 'random'} U1", fontsize=9)
+    return ax
+
+
 # --- Chapter: Incorporating unpaired data ---
 
 __all__ += ["detection_figure", "unpaired_gain_figure", "paper_reproduction_figure", "unpaired_explorer_view"]
+
+
+def _log_ticks(ax, x):
+    """Log x axis labelled at the plotted values only."""
+    ax.set_xscale("log")
+    ax.set_xticks(x)
+    ax.set_xticklabels([f"{v:g}" for v in x])
+    ax.minorticks_off()
 
 
 def detection_figure(snrs, precision, recall, round_precision, round_recall, targets, achieved, fractions):
@@ -346,7 +574,8 @@ def detection_figure(snrs, precision, recall, round_precision, round_recall, tar
         band(ax[0, 0], snrs, precision[a].T, label=f"precision, {f:.0%} with partner", color=PALETTE[0], ls=styles[a])
         band(ax[0, 0], snrs, recall[a].T, label=f"recall, {f:.0%} with partner", color=PALETTE[1], ls=styles[a])
         band(ax[0, 2], targets, achieved[a].T, label=f"{f:.0%} with partner", color=PALETTE[2 + a], ls=styles[a])
-    ax[0, 0].set(xscale="log", xlabel="signal-to-noise ratio (latent variance / noise variance)",
+    _log_ticks(ax[0, 0], snrs)
+    ax[0, 0].set(xlabel="signal-to-noise ratio (latent variance / noise variance)",
                  ylabel="score", title="detection against signal-to-noise")
     rounds = np.arange(round_precision.shape[1])
     band(ax[0, 1], rounds[1:], round_precision[:, 1:], label="precision", color=PALETTE[0])
@@ -366,7 +595,8 @@ def unpaired_gain_figure(ms, pairs_only, algorithm, oracle):
     band(ax, ms, pairs_only, label="pairs only (SVD)", color=METHOD_COLORS["SVD"])
     band(ax, ms, algorithm, label="pairs + detected pairs", color=METHOD_COLORS["unpaired"])
     band(ax, ms, oracle, label="oracle (true pairs known)", color=METHOD_COLORS["oracle"])
-    ax.set(xscale="log", xlabel="number m of unpaired samples per modality",
+    _log_ticks(ax, ms)
+    ax.set(xlabel="number m of unpaired samples per modality",
            ylabel=r"$\|\sin\Theta(G_1^\top, U_1)\|_F$", title="what unpaired data buy")
     ax.legend()
     return fig
@@ -382,7 +612,7 @@ def paper_reproduction_figure(Ns, result):
                                   ("svd_pairs", "SVD, pairs only", METHOD_COLORS["SVD"], "--"),
                                   ("ceiling", r"ceiling (true $U_1, U_2$)", METHOD_COLORS["oracle"], "-")):
         ax.axhline(np.mean(result[key]), color=color, ls=ls, lw=1.2, label=label)
-    ax.set(xlabel="number N of unpaired samples", ylabel="top-1 retrieval accuracy (10,000 candidates)",
+    ax.set(xlabel="number N of unpaired samples", ylabel="top-1 retrieval accuracy",
            title="reproducing Section 5.1 of the paper")
     ax.legend(loc="lower right", fontsize=8)
     return fig
