@@ -7,14 +7,15 @@ bands and assert on them. Figures live in :mod:`mmcl.plots`.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import as_generator, as_int, as_pair, as_positive, as_probability, as_rank
-from .baselines import _masked_S, _top_eigenvectors
+from .baselines import _masked_S, _top_eigenvectors, masked_view_covariance_population
 from .data import TwoModalityModel, load_digit_halves, make_model, mismatch
-from .metrics import probe_accuracy, retrieval_accuracy, sin_theta
+from .metrics import orthonormal_basis, probe_accuracy, retrieval_accuracy, sin_theta
 from .losses import clip_loss
 from .solvers import fit_gd, fit_svd, polish, spectral_selection
 
@@ -36,6 +37,16 @@ __all__ = [
 NOISE_TYPES = ("isotropic", "heteroskedastic", "structured")
 
 _METHODS = ("MMCL", "unimodal CL", "PCA")
+
+
+def _one_blas_thread():
+    """Run with one BLAS thread: the sweeps handle many small matrices, where
+    threads only add overhead (tenfold on a busy machine)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def robustness_model(noise: str = "structured", coherent: bool = True, *, d: int = 100, r: int = 5,
@@ -132,7 +143,10 @@ def sample_batch(model: TwoModalityModel, seeds: int, n: int, rng):
     """
     seeds = as_int(seeds, "seeds", low=1)
     n = as_int(n, "n", low=2)
-    rng = as_generator(rng)
+    return _draw(model, seeds, n, as_generator(rng))
+
+
+def _draw(model, seeds, n, rng):
     sd = np.sqrt(model.lam)
     Z = rng.standard_normal((seeds, n, model.r)) * sd
     Zp = rng.standard_normal((seeds, n, model.r)) * sd
@@ -152,86 +166,133 @@ def _top_left_singular(S: np.ndarray, r: int) -> np.ndarray:
     return np.linalg.eigh(S @ np.swapaxes(S, -1, -2))[1][..., ::-1][..., :r]
 
 
-def _broken_pair_sums(X, D, u, epss):
-    """``sum_{i: u_i < eps} x_i d_i^T`` and ``sum_{i: u_i < eps} d_i`` for every eps, in one pass.
+def _group_sums(X, D, u, epss):
+    """Per eps interval g (``eps_{g-1} <= u < eps_g``): ``sum x_i d_i^T`` and ``sum d_i``.
 
-    The pairs are grouped by which eps interval their ``u`` falls in; the
-    per-group products are accumulated, so the cost is one product over the
-    sample instead of one per eps. Shapes: (seeds, E, d1, r) and (seeds, E, r).
+    Shapes (seeds, E + 1, d1, r) and (seeds, E + 1, r); cumulative sums over
+    g give the sums over the pairs broken at each eps (``u < eps``).
     """
     seeds, E = X.shape[0], len(epss)
-    groups = np.searchsorted(np.asarray(epss), u, side="right")     # u < eps_j  <=>  group <= j
+    groups = np.searchsorted(np.asarray(epss), u, side="right")
     XD = np.zeros((seeds, E + 1, X.shape[2], D.shape[2]))
     Dsum = np.zeros((seeds, E + 1, D.shape[2]))
     for s in range(seeds):
         order = np.argsort(groups[s], kind="stable")
         bounds = np.searchsorted(groups[s][order], np.arange(E + 2))
         Xs, Ds = X[s][order], D[s][order]
-        for g in range(E + 1):
-            lo, hi = bounds[g], bounds[g + 1]
-            if hi > lo:
-                XD[s, g] = Xs[lo:hi].T @ Ds[lo:hi]
-                Dsum[s, g] = Ds[lo:hi].sum(axis=0)
-    return np.cumsum(XD, axis=1)[:, :E], np.cumsum(Dsum, axis=1)[:, :E]
+        for g in np.flatnonzero(np.diff(bounds)):
+            XD[s, g] = Xs[bounds[g]:bounds[g + 1]].T @ Ds[bounds[g]:bounds[g + 1]]
+            Dsum[s, g] = Ds[bounds[g]:bounds[g + 1]].sum(axis=0)
+    return XD, Dsum
 
 
-def _mmcl_errors(model, batch, epss) -> np.ndarray:
-    """sin-Theta of the MMCL (linear loss, closed form) encoder for every eps: (seeds, len(epss))."""
-    X, Z, Zp, u, Xi2 = (batch[k] for k in ("X", "Z", "Zp", "u", "Xi2"))
-    n = X.shape[1]
-    Xt = np.swapaxes(X, 1, 2)
-    # Y(eps) = Z U2^T + Xi2 + 1[u < eps] (Zp - Z) U2^T, so X^T Y(eps) is a shared
-    # part plus the broken pairs' correction, accumulated over eps in one pass.
-    XD, Dsum = _broken_pair_sums(X, Zp - Z, u, epss)
-    XtZ = (Xt @ Z)[:, None] + XD                                  # (seeds, E, d1, r)
-    XtY = (Xt @ Xi2)[:, None] + XtZ @ model.U2.T
-    ysum = (Z.sum(axis=1)[:, None] + Dsum) @ model.U2.T + Xi2.sum(axis=1)[:, None]
-    xsum = X.sum(axis=1)[:, None]
-    S = XtY - xsum[..., :, None] * (ysum[..., None, :] / n)      # (n - 1) S; scale is irrelevant
-    return _sin_theta_rows(_top_left_singular(S, model.r), model.U1)
+class _Sums:
+    """Additive statistics of a growing sample (leading axis: seeds).
+
+    Every estimator of :func:`robustness_sweep` is a function of sums over
+    the sample, so samples of increasing size n are prefixes of one sample and
+    each row is touched once. ``Y(eps) = Z U2^T + Xi2 + 1[u < eps] (Zp - Z) U2^T``,
+    so ``X^T Y(eps)`` is a shared part plus the broken pairs' correction.
+    """
+
+    def __init__(self, model, seeds, n_eps, augmentations):
+        (d1, r), d2, z = model.U1.shape, model.U2.shape[0], np.zeros
+        self.model, self.n, self.m = model, 0, augmentations
+        self.sx, self.XX, self.XXi, self.sxi = z((seeds, d1)), z((seeds, d1, d1)), z((seeds, d1, d2)), z((seeds, d2))
+        self.XZ, self.sz = z((seeds, d1, r)), z((seeds, r))
+        self.XD, self.sD = z((seeds, n_eps + 1, d1, r)), z((seeds, n_eps + 1, r))
+        self.VW, self.sv, self.sw = z((seeds, d1, d1)), z((seeds, augmentations, d1)), z((seeds, augmentations, d1))
+
+    def add(self, b, epss, rng):
+        X = b["X"]
+        Xt = np.swapaxes(X, 1, 2)
+        self.n += X.shape[1]
+        self.sx += X.sum(axis=1)
+        self.XX += Xt @ X
+        self.XXi += Xt @ b["Xi2"]
+        self.sxi += b["Xi2"].sum(axis=1)
+        self.XZ += Xt @ b["Z"]
+        self.sz += b["Z"].sum(axis=1)
+        XD, sD = _group_sums(X, b["Zp"] - b["Z"], b["u"], epss)
+        self.XD += XD
+        self.sD += sD
+        for k in range(self.m):                       # one fresh mask per sample and augmentation
+            V = np.where(rng.random(X.shape) < 0.5, X, 0.0)
+            W = X - V
+            self.VW += np.swapaxes(V, 1, 2) @ W
+            self.sv[:, k] += V.sum(axis=1)
+            self.sw[:, k] += W.sum(axis=1)
+
+    def mmcl_S(self):
+        """(n - 1) S of the linear loss for every eps: (seeds, E, d1, d2)."""
+        U2T = self.model.U2.T
+        XD, sD = np.cumsum(self.XD, axis=1)[:, :-1], np.cumsum(self.sD, axis=1)[:, :-1]
+        XtY = self.XXi[:, None] + (self.XZ[:, None] + XD) @ U2T
+        ysum = (self.sz[:, None] + sD) @ U2T + self.sxi[:, None]
+        return XtY - self.sx[:, None, :, None] * (ysum[:, :, None, :] / self.n)
+
+    def covariance(self):
+        return (self.XX - self.sx[:, :, None] * self.sx[:, None, :] / self.n) / (self.n - 1)
+
+    def masked_S(self):
+        """Symmetrised view cross-covariance (linear loss between the views), averaged over masks."""
+        C = self.VW - np.einsum("ska,skb->sab", self.sv, self.sw) / self.n
+        C /= self.m * (self.n - 1)
+        return 0.5 * (C + np.swapaxes(C, 1, 2))
 
 
-def _unimodal_errors(model, X, rng, augmentations=1):
-    """sin-Theta of unimodal CL and PCA on modality 1: two arrays of shape (seeds,)."""
-    Xc = X - X.mean(axis=1, keepdims=True)
-    W = _top_eigenvectors(_masked_S(Xc, rng, augmentations), model.r)
-    P = _top_eigenvectors(np.swapaxes(Xc, 1, 2) @ Xc, model.r)
-    return (_sin_theta_rows(np.swapaxes(W, 1, 2), model.U1),
-            _sin_theta_rows(np.swapaxes(P, 1, 2), model.U1))
+def _errors(sums: _Sums, pop: np.ndarray, Wpop: np.ndarray) -> dict:
+    """All errors of the sweep at the current sample size."""
+    U1, r = sums.model.U1, sums.model.r
+    S = sums.masked_S()
+    W = np.swapaxes(_top_eigenvectors(S, r), 1, 2)
+    P = np.swapaxes(_top_eigenvectors(sums.covariance(), r), 1, 2)
+    gap = np.abs(np.linalg.eigvalsh(S - pop)).max(axis=-1) / np.abs(np.linalg.eigvalsh(pop)).max()
+    return {"MMCL": _sin_theta_rows(_top_left_singular(sums.mmcl_S(), r), U1),
+            "unimodal CL": _sin_theta_rows(W, U1), "PCA": _sin_theta_rows(P, U1),
+            "masked S error": gap, "unimodal CL to limit": _sin_theta_rows(W, Wpop)}
 
 
 def robustness_sweep(model: TwoModalityModel, ns, epss, *, seeds: int = 10, rng,
                      augmentations: int = 1, chunk: int = 4_000_000) -> dict:
     """Subspace errors of MMCL, unimodal CL and PCA over a grid of n and eps.
 
-    For every n, ``seeds`` samples are drawn at once (:func:`sample_batch`);
-    MMCL is the closed-form minimiser of the linear loss (the top-r left
-    singular vectors of ``Xc^T Yc``), the unimodal methods see modality 1
-    only, which mismatch does not change, so they are fitted once per sample.
-    Errors are ``||sin Theta||_F`` to ``span(U1)``. Introduced in the chapter
-    *Robustness to mismatched pairs*.
+    All seeds are sampled at once, and the samples of size ``ns[0] < ns[1] <
+    ...`` are prefixes of one sample per seed (the estimators are functions of
+    running sums, so each row is drawn and touched once). MMCL is the
+    closed-form minimiser of the linear loss, as :func:`mmcl.fit_svd`; PCA is
+    :func:`mmcl.pca`; unimodal CL is the linear contrastive loss between two
+    masked views, as :func:`mmcl.unimodal_contrastive` with ``center=False``
+    (the model has mean zero). The unimodal methods see modality 1 only,
+    which mismatch does not change. The samples at different eps share their
+    draws (:func:`sample_batch`). Errors are ``||sin Theta||_F`` to
+    ``span(U1)``. Introduced in the chapter *Robustness to mismatched pairs*.
 
     Parameters
     ----------
     model : TwoModalityModel
     ns : sequence of int
-        Sample sizes.
+        Increasing sample sizes.
     epss : sequence of float in [0, 1]
         Mismatch probabilities.
     seeds : int
-        Independent samples per n.
+        Independent samples.
     rng : numpy.random.Generator or int
     augmentations : int
         Masks per sample for unimodal CL.
     chunk : int
-        At most this many numbers per sampled array (memory bound); the seeds
-        are processed in groups accordingly.
+        Rows are drawn in blocks of at most this many numbers per array.
 
     Returns
     -------
     dict
         ``"n"`` (N,), ``"eps"`` (E,), ``"MMCL"`` (seeds, N, E),
-        ``"unimodal CL"`` and ``"PCA"`` (seeds, N).
+        ``"unimodal CL"`` and ``"PCA"`` (seeds, N); and, to show that the
+        sampled masks converge to the population limit, ``"masked S error"``
+        (seeds, N), the operator-norm distance of the masked-view matrix to
+        ``(Sigma - diag Sigma)/4`` relative to the latter's norm, and
+        ``"unimodal CL to limit"`` (seeds, N), the sin-Theta distance between
+        the sampled and the population unimodal CL encoders.
 
     Examples
     --------
@@ -242,21 +303,25 @@ def robustness_sweep(model: TwoModalityModel, ns, epss, *, seeds: int = 10, rng,
     ((3, 2, 2), (3, 2))
     """
     ns = np.array([as_int(n, "ns", low=2) for n in np.atleast_1d(ns)])
+    if np.any(np.diff(ns) <= 0):
+        raise ValueError(f"ns must be strictly increasing; got {ns.tolist()}")
     epss = np.array([as_probability(float(e), "epss") for e in np.atleast_1d(epss)])
     seeds = as_int(seeds, "seeds", low=1)
+    augmentations = as_int(augmentations, "augmentations", low=1)
     rng = as_generator(rng)
-    d = max(model.U1.shape[0], model.U2.shape[0])
-    out = {"n": ns, "eps": epss, "MMCL": np.empty((seeds, ns.size, epss.size)),
-           "unimodal CL": np.empty((seeds, ns.size)), "PCA": np.empty((seeds, ns.size))}
-    for i, n in enumerate(ns):
-        group = max(1, min(seeds, chunk // (n * d)))
-        for start in range(0, seeds, group):
-            sl = slice(start, min(seeds, start + group))
-            batch = sample_batch(model, sl.stop - sl.start, n, rng)
-            out["MMCL"][sl, i] = _mmcl_errors(model, batch, epss)
-            out["unimodal CL"][sl, i], out["PCA"][sl, i] = _unimodal_errors(model, batch["X"], rng,
-                                                                           augmentations)
-    return out
+    pop = masked_view_covariance_population(model.covariance(1))
+    Wpop = _top_eigenvectors(pop, model.r).T
+    sums = _Sums(model, seeds, epss.size, augmentations)
+    block = max(1, chunk // (seeds * max(model.U1.shape[0], model.U2.shape[0])))
+    rows = []
+    with _one_blas_thread():
+        for n in ns:
+            while sums.n < n:
+                sums.add(_draw(model, seeds, min(block, n - sums.n), rng), epss, rng)
+            rows.append(_errors(sums, pop, Wpop))
+    out = {key: np.stack([row[key] for row in rows], axis=1) for key in rows[0]}
+    return {"n": ns, "eps": epss, **out}
+
 
 def crossover_eps(epss, mmcl_error, baseline_error) -> float:
     """The mismatch level at which MMCL stops beating a baseline.
@@ -344,17 +409,24 @@ def clip_vs_linear(model: TwoModalityModel, n: int, epss, *, taus=(1.0,), rho: f
     record = np.arange(0, as_int(steps, "steps", low=0) + 1, as_int(record_every, "record_every", low=1))
     linear = np.empty((seeds, len(epss)))
     clip = np.empty((seeds, len(epss), len(taus), record.size))
-    for s in range(seeds):
-        for j, eps in enumerate(epss):
-            sample = model.sample(n, eps=eps, rng=rng)
-            X, Y = sample.X - sample.X.mean(axis=0), sample.Y - sample.Y.mean(axis=0)
-            linear[s, j] = sin_theta(fit_svd(X, Y, model.r).G1.T, model.U1)
-            start = rng.integers(2**32)
-            for t, tau in enumerate(taus):
-                fit = fit_gd(X, Y, model.r, clip_loss(tau, rho), steps=steps, lr=lr, rng=start,
-                             init_scale=init_scale, record_every=record_every)
-                clip[s, j, t] = [sin_theta(G1.T, model.U1) for _, G1, _ in fit.snapshots]
+    with _one_blas_thread():
+        for s in range(seeds):
+            _clip_seed(model, n, epss, taus, rho, steps, lr, record_every, init_scale, rng,
+                       linear[s], clip[s])
     return {"steps": record, "eps": np.array(epss), "tau": np.array(taus), "linear": linear, "CLIP": clip}
+
+
+def _clip_seed(model, n, epss, taus, rho, steps, lr, record_every, init_scale, rng, linear, clip):
+    """One seed of :func:`clip_vs_linear`; fills ``linear`` (E,) and ``clip`` (E, T, K) in place."""
+    for j, eps in enumerate(epss):
+        sample = model.sample(n, eps=eps, rng=rng)
+        X, Y = sample.X - sample.X.mean(axis=0), sample.Y - sample.Y.mean(axis=0)
+        linear[j] = sin_theta(fit_svd(X, Y, model.r).G1.T, model.U1)
+        start = rng.integers(2**32)
+        for t, tau in enumerate(taus):
+            fit = fit_gd(X, Y, model.r, clip_loss(tau, rho), steps=steps, lr=lr, rng=start,
+                         init_scale=init_scale, record_every=record_every)
+            clip[j, t] = [sin_theta(G1.T, model.U1) for _, G1, _ in fit.snapshots]
 
 
 def digits_sweep(epss, *, r: int = 10, seeds: int = 10, rng, test_size: int = 500,
@@ -406,21 +478,24 @@ def digits_sweep(epss, *, r: int = 10, seeds: int = 10, rng, test_size: int = 50
     test_size = as_int(test_size, "test_size", low=1, high=X.shape[0] - 2)
     probe = {m: np.empty((seeds, len(epss))) for m in _METHODS}
     retrieval, raw = np.empty((seeds, len(epss))), np.empty(seeds)
-    for s in range(seeds):
-        order = rng.permutation(X.shape[0])
-        te, tr = order[:test_size], order[test_size:]
-        def acc(G):
-            return probe_accuracy(X[tr] @ G.T, labels[tr], X[te] @ G.T, labels[te], ridge=ridge)
-        raw[s] = probe_accuracy(X[tr], labels[tr], X[te], labels[te], ridge=ridge)
-        probe["unimodal CL"][s] = acc(unimodal_contrastive(X[tr], r, rng=rng))
-        probe["PCA"][s] = acc(pca(X[tr], r))
-        for j, eps in enumerate(epss):
-            Ytr, _ = mismatch(Y[tr], eps, rng=rng)
-            fit = fit_svd(X[tr], Ytr, r)
-            probe["MMCL"][s, j] = acc(fit.G1)
-            # Cosine similarity needs embeddings of centred data (training means).
-            retrieval[s, j] = retrieval_accuracy((X[te] - X[tr].mean(axis=0)) @ fit.G1.T,
-                                                 (Y[te] - Ytr.mean(axis=0)) @ fit.G2.T)
+    with _one_blas_thread():
+        for s in range(seeds):
+            order = rng.permutation(X.shape[0])
+            te, tr = order[:test_size], order[test_size:]
+
+            def acc(G):
+                return probe_accuracy(X[tr] @ G.T, labels[tr], X[te] @ G.T, labels[te], ridge=ridge)
+
+            raw[s] = probe_accuracy(X[tr], labels[tr], X[te], labels[te], ridge=ridge)
+            probe["unimodal CL"][s] = acc(unimodal_contrastive(X[tr], r, rng=rng))
+            probe["PCA"][s] = acc(pca(X[tr], r))
+            for j, eps in enumerate(epss):
+                Ytr, _ = mismatch(Y[tr], eps, rng=rng)
+                fit = fit_svd(X[tr], Ytr, r)
+                probe["MMCL"][s, j] = acc(fit.G1)
+                # Cosine similarity needs embeddings of centred data (training means).
+                retrieval[s, j] = retrieval_accuracy((X[te] - X[tr].mean(axis=0)) @ fit.G1.T,
+                                                     (Y[te] - Ytr.mean(axis=0)) @ fit.G2.T)
     return {"eps": np.array(epss), "probe": probe, "retrieval": retrieval,
             "chance": 1.0 / test_size, "raw probe": raw}
 

@@ -10,6 +10,7 @@ returns the live interface for Jupyter. Factories are registered in
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import matplotlib.pyplot as plt
@@ -173,6 +174,68 @@ def loss_to_svd(X=None, Y=None, grid=None, *, r: int = 3, n: int = 80, seed: int
 
     controls = {"tau": slider("tau", taus, 1.0), "rho": slider("rho", rhos, 0.2)}
     return Explorer(compute, draw, controls, figsize=(9.5, 3.8))
+
+
+# --- Chapter: Robustness to mismatched pairs ---
+
+@functools.lru_cache(maxsize=8)
+def _robustness_model(noise: str, coherent: bool):
+    from .experiments import robustness_model
+
+    return robustness_model(noise, coherent, rng=0)
+
+
+def _robustness_compute(eps: float, n: int, noise: str, coherent: bool, *, seeds: int = 2, seed: int = 0):
+    from .experiments import robustness_sweep
+
+    model = _robustness_model(noise, bool(coherent))
+    out = robustness_sweep(model, [n], [eps], seeds=seeds, rng=seed)
+    return {"errors": {k: out[k][:, 0, 0] if k == "MMCL" else out[k][:, 0] for k in ("MMCL", "unimodal CL", "PCA")},
+            "r": model.r}
+
+
+@register("robustness")
+def robustness(*, seeds: int = 2) -> Explorer:
+    """Explorer of the chapter *Robustness to mismatched pairs*.
+
+    Controls: the mismatch probability eps, the number of pairs n, the noise
+    of modality 1 (isotropic, heteroskedastic, structured) and whether the
+    shared features are coherent. The view shows the subspace error of MMCL,
+    unimodal contrastive learning and PCA (mean and spread over ``seeds``
+    samples of the chapter's model, d = 100, r = 5).
+
+    Parameters
+    ----------
+    seeds : int
+        Samples averaged per view.
+
+    Returns
+    -------
+    Explorer
+
+    Examples
+    --------
+    >>> import mmcl.widgets
+    >>> explorer = mmcl.widgets.robustness()
+    >>> data = explorer.compute(**{**explorer.defaults, "n": 500})
+    >>> sorted(data["errors"])
+    ['MMCL', 'PCA', 'unimodal CL']
+    """
+    import ipywidgets as w
+
+    from .experiments import NOISE_TYPES
+
+    controls = {
+        "eps": w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="eps"),
+        "n": w.SelectionSlider(options=[500, 1000, 2000, 4000, 8000], value=4000, description="n"),
+        "noise": w.Dropdown(options=list(NOISE_TYPES), value="structured", description="noise"),
+        "coherent": w.Checkbox(value=True, description="coherent U1"),
+    }
+
+    def compute(eps, n, noise, coherent):
+        return _robustness_compute(eps, n, noise, coherent, seeds=seeds)
+
+    return Explorer(compute, plots.robustness_bars, controls, figsize=(6.4, 3.6))
 
 
 # --- Chapter: Incorporating unpaired data ---

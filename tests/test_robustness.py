@@ -188,14 +188,27 @@ def test_probe_accuracy_separable_and_random():
 def test_sweep_agrees_with_direct_computation():
     model = robustness_model("structured", True, d=12, r=2, rng=0)
     out = robustness_sweep(model, [300], [0.0, 0.6], seeds=2, rng=np.random.default_rng(5))
-    b = sample_batch(model, 2, 300, np.random.default_rng(5))      # the same draws
+    rng = np.random.default_rng(5)                                  # replay the same draws
+    b = sample_batch(model, 2, 300, rng)
+    masks = rng.random(b["X"].shape) < 0.5
     for s in range(2):
+        X = b["X"][s]
         for j, eps in enumerate([0.0, 0.6]):
             Y = np.where((b["u"][s] >= eps)[:, None], b["Z"][s], b["Zp"][s]) @ model.U2.T + b["Xi2"][s]
-            fit = mmcl.fit_svd(b["X"][s], Y, 2)
+            fit = mmcl.fit_svd(X, Y, 2)
             assert out["MMCL"][s, 0, j] == pytest.approx(mmcl.sin_theta(fit.G1.T, model.U1), abs=1e-9)
-        P = mmcl.pca(b["X"][s], 2)
-        assert out["PCA"][s, 0] == pytest.approx(mmcl.sin_theta(P.T, model.U1), abs=1e-9)
+        assert out["PCA"][s, 0] == pytest.approx(mmcl.sin_theta(mmcl.pca(X, 2).T, model.U1), abs=1e-9)
+        V = np.where(masks[s], X, 0.0)
+        S = mmcl.linear_cross_covariance(V, X - V)
+        top = np.linalg.eigh(S + S.T)[1][:, -2:]
+        assert out["unimodal CL"][s, 0] == pytest.approx(mmcl.sin_theta(top, model.U1), abs=1e-9)
+
+
+def test_sweep_prefixes_equal_separate_samples_in_distribution():
+    model = robustness_model("isotropic", False, d=10, r=2, rng=0)
+    a = robustness_sweep(model, [200, 2000], [0.0], seeds=30, rng=1)["MMCL"][:, 1, 0]
+    b = robustness_sweep(model, [2000], [0.0], seeds=30, rng=2)["MMCL"][:, 0, 0]
+    assert abs(a.mean() - b.mean()) < 3 * np.hypot(a.std(), b.std()) / np.sqrt(30)
 
 
 def test_sweep_mmcl_beats_baselines_under_structured_noise():
@@ -235,6 +248,8 @@ def test_bad_inputs():
         mmcl.mismatch(np.zeros((5, 2)), -0.1, rng=0)
     with pytest.raises(ValueError, match="epss"):
         robustness_sweep(model, [100], [0.2, 1.2], rng=0)
+    with pytest.raises(ValueError, match="ns"):
+        robustness_sweep(model, [400, 100], [0.2], rng=0)
     with pytest.raises(ValueError, match="noise_sd"):
         mmcl.make_model(5, 5, 2, rng=0, noise_sd=-1.0)
     with pytest.raises(ValueError, match="heteroskedasticity"):
