@@ -70,8 +70,13 @@ def fit_svd(X, Y, r, rho: float = 1.0, *, weights=None) -> SVDFit:
         Regulariser weight; the encoders scale like ``rho**-1/2``.
     weights : array, shape (n,), optional
         Non-negative weight of each pair (default all ones): ``S`` becomes the
-        weighted cross-covariance of the weighted-centred data, as used for
-        pseudo-pairs in the chapter *Incorporating unpaired data*.
+        weighted cross-covariance of the weighted-centred data, which is
+        ``S(beta)`` of the balanced weighted linear loss
+        ``(1/D) sum_{a != b} w_a w_b (s_ab - s_aa) + R`` with ``D = W^2 -
+        sum_a w_a^2`` and ``W = sum_a w_a`` (``beta_ab = w_a w_b / D``). The
+        chapter *Incorporating unpaired data* instead adds pseudo-pairs to the
+        pairs' own cross-covariance, which keeps its loss linear in the
+        matching (see :func:`mmcl.fit_with_unpaired`).
 
     Returns
     -------

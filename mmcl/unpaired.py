@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from threadpoolctl import threadpool_limits
 
 from ._checks import (as_data, as_generator, as_int, as_nonnegative, as_pair, as_positive,
                       as_probability, as_rank)
@@ -450,6 +451,12 @@ def fit_with_unpaired(X, Y, Xu, Yu, r, *, rho: float = 1.0, lam: float = 1.0, th
     >>> fit.pairs.shape[1], fit.G1.shape
     (2, (2, 10))
     """
+    with threadpool_limits(limits=1, user_api="blas"):  # small products only
+        return _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, batch_size,
+                                  max_assignment_bytes)
+
+
+def _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, batch_size, max_assignment_bytes):
     X, Y, Xu, Yu, r, rho, lam = _check_all(X, Y, Xu, Yu, r, rho, lam)
     auto = isinstance(theta, str)
     if auto and theta != "auto":

@@ -264,3 +264,13 @@ def test_bad_sampling_and_matching_inputs():
     with pytest.raises(ValueError, match="one array per lane"):
         mmcl.paper_procedure(np.ones((3, 5)), np.ones((3, 4)), [np.ones((2, 5))] * 2, [np.ones((2, 4))] * 2, 2,
                              rng=0)
+
+
+def test_fit_svd_weights_is_balanced_weighted_linear_loss():
+    rng = np.random.default_rng(0)
+    X, Y, w = rng.normal(size=(7, 4)), rng.normal(size=(7, 3)), rng.uniform(0.2, 2.0, 7)
+    W, D = w.sum(), w.sum() ** 2 - np.sum(w**2)
+    beta = np.outer(w, w) / D
+    np.fill_diagonal(beta, w * (W - w) / D)
+    S = mmcl.contrastive_cross_covariance(X, Y, beta)
+    assert np.allclose(S, mmcl.fit_svd(X, Y, 2, weights=w).S)
