@@ -149,6 +149,8 @@ class _AdamW:
 class PaperFit:
     """Result of :func:`paper_procedure` (one entry per lane).
 
+    Introduced in the chapter *Incorporating unpaired data*.
+
     Attributes
     ----------
     G1_pairs, G2_pairs : ndarray, shapes (L, r, d1), (L, r, d2)
