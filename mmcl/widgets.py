@@ -14,6 +14,7 @@ import functools
 from typing import Callable
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 from . import plots
 
@@ -178,31 +179,42 @@ def loss_to_svd(X=None, Y=None, grid=None, *, r: int = 3, n: int = 80, seed: int
 
 # --- Chapter: Robustness to mismatched pairs ---
 
+#: Grid of the robustness explorer: its n options and eps steps.
+ROBUSTNESS_NS = (500, 1000, 2000, 4000, 8000)
+ROBUSTNESS_EPSS = tuple(round(float(e), 2) for e in np.linspace(0.0, 1.0, 21))
+
+
 @functools.lru_cache(maxsize=8)
-def _robustness_model(noise: str, coherent: bool):
-    from .experiments import robustness_model
+def _robustness_table(noise: str, coherent: bool, seeds: int):
+    """All errors of one (noise, basis) setting over the explorer's grid, computed once.
 
-    return robustness_model(noise, coherent, rng=0)
+    One call of :func:`mmcl.experiments.robustness_sweep` covers every n and
+    eps (nested samples, shared draws), so moving a slider is a lookup.
+    """
+    from .experiments import robustness_model, robustness_sweep
+
+    model = robustness_model(noise, coherent, rng=0)
+    return robustness_sweep(model, ROBUSTNESS_NS, ROBUSTNESS_EPSS, seeds=seeds, rng=0), model.r
 
 
-def _robustness_compute(eps: float, n: int, noise: str, coherent: bool, *, seeds: int = 2, seed: int = 0):
-    from .experiments import robustness_sweep
-
-    model = _robustness_model(noise, bool(coherent))
-    out = robustness_sweep(model, [n], [eps], seeds=seeds, rng=seed)
-    return {"errors": {k: out[k][:, 0, 0] if k == "MMCL" else out[k][:, 0] for k in ("MMCL", "unimodal CL", "PCA")},
-            "r": model.r}
+def _robustness_compute(eps: float, n: int, noise: str, coherent: bool, *, seeds: int = 3):
+    out, r = _robustness_table(noise, bool(coherent), seeds)
+    i, j = ROBUSTNESS_NS.index(n), int(np.argmin(np.abs(out["eps"] - eps)))
+    return {"errors": {"MMCL": out["MMCL"][:, i, j], "unimodal CL": out["unimodal CL"][:, i],
+                       "PCA": out["PCA"][:, i]}, "r": r}
 
 
 @register("robustness")
-def robustness(*, seeds: int = 2) -> Explorer:
+def robustness(*, seeds: int = 3) -> Explorer:
     """Explorer of the chapter *Robustness to mismatched pairs*.
 
     Controls: the mismatch probability eps, the number of pairs n, the noise
     of modality 1 (isotropic, heteroskedastic, structured) and whether the
     shared features are coherent. The view shows the subspace error of MMCL,
     unimodal contrastive learning and PCA (mean and spread over ``seeds``
-    samples of the chapter's model, d = 100, r = 5).
+    samples of the chapter's model, d = 100, r = 5). The errors of a setting
+    are computed for the whole (n, eps) grid at its first view, so the
+    sliders only look them up.
 
     Parameters
     ----------
@@ -226,8 +238,8 @@ def robustness(*, seeds: int = 2) -> Explorer:
     from .experiments import NOISE_TYPES
 
     controls = {
-        "eps": w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="eps"),
-        "n": w.SelectionSlider(options=[500, 1000, 2000, 4000, 8000], value=4000, description="n"),
+        "eps": w.SelectionSlider(options=list(ROBUSTNESS_EPSS), value=0.5, description="eps"),
+        "n": w.SelectionSlider(options=list(ROBUSTNESS_NS), value=4000, description="n"),
         "noise": w.Dropdown(options=list(NOISE_TYPES), value="structured", description="noise"),
         "coherent": w.Checkbox(value=True, description="coherent U1"),
     }
