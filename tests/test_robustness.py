@@ -285,3 +285,17 @@ def test_bad_inputs():
         mmcl.probe_accuracy(np.ones((3, 2)), [0, 1, 1], np.ones((2, 2)), [0, 1], ridge=-1.0)
     with pytest.raises(ValueError, match="mmcl_error"):
         crossover_eps([0.0, 1.0], [0.1, 0.2, 0.3], 1.0)
+
+
+def test_masking_without_centring_subtracts_the_squared_mean():
+    """E[S_u] = (Sigma - diag Sigma)/4 - diag(mu^2)/4 for data with mean mu (chapter exercise)."""
+    rng = np.random.default_rng(0)
+    mu = np.array([2.0, -1.0, 0.5])
+    A = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 0.8]])
+    Sigma = A.T @ A
+    X = mu + rng.standard_normal((200_000, 3)) @ A
+    S = mmcl.masked_view_covariance(X, rng=1, center=False)
+    expected = mmcl.masked_view_covariance_population(Sigma) - np.diag(mu**2) / 4
+    np.testing.assert_allclose(S, expected, atol=0.02)
+    S_centred = mmcl.masked_view_covariance(X, rng=1)
+    np.testing.assert_allclose(S_centred, mmcl.masked_view_covariance_population(Sigma), atol=0.02)
