@@ -136,7 +136,7 @@ def unimodal_contrastive(X, r, *, rng, augmentations: int = 1, center: bool = Tr
     eigenspace of ``S``. This returns that eigenbasis (the minimiser for
     ``rho`` is ``diag(sqrt(mu_k / rho))`` times it when the top eigenvalues
     ``mu_k`` are positive; only the row space matters here). Introduced in the
-    chapter *Robustness to mismatched pairs*, after Ji et al. (2021).
+    chapter *Robustness to mismatched pairs*, after Ji et al. (JMLR 2023).
 
     Parameters
     ----------
