@@ -212,9 +212,10 @@ def robustness(*, seeds: int = 3) -> Explorer:
     of modality 1 (isotropic, heteroskedastic, structured) and whether the
     shared features are coherent. The view shows the subspace error of MMCL,
     unimodal contrastive learning and PCA (mean and spread over ``seeds``
-    samples of the chapter's model, d = 100, r = 5). The errors of a setting
-    are computed for the whole (n, eps) grid at its first view, so the
-    sliders only look them up.
+    samples of the chapter's model, d = 100, r = 5). The errors of every
+    setting are computed for the whole (n, eps) grid when the explorer is
+    built (a few seconds, once per session), so every control only looks
+    them up.
 
     Parameters
     ----------
@@ -243,6 +244,10 @@ def robustness(*, seeds: int = 3) -> Explorer:
         "noise": w.Dropdown(options=list(NOISE_TYPES), value="structured", description="noise"),
         "coherent": w.Checkbox(value=True, description="coherent U1"),
     }
+
+    for noise in NOISE_TYPES:           # fill the cache: callbacks are lookups
+        for coherent in (True, False):
+            _robustness_table(noise, coherent, seeds)
 
     def compute(eps, n, noise, coherent):
         return _robustness_compute(eps, n, noise, coherent, seeds=seeds)
