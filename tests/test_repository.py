@@ -186,3 +186,40 @@ def test_widget_problems_are_detected():
 def test_explorers_have_static_views(path):
     problems = widget_problems(json.loads(path.read_text()))
     assert not problems, f"{path.name}: {problems}"
+
+
+def apparatus_problems(nb: dict) -> list[str]:
+    """A chapter has objectives, key takeaways, a theorem with proof, >= 3 exercises with dropdown solutions."""
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    problems = []
+    if not re.search(r"learning objectives", text, re.I):
+        problems.append("no learning objectives")
+    if not re.search(r"^#+\s*key takeaways", text, re.I | re.M):
+        problems.append("no 'Key takeaways' section")
+    if "{prf:theorem}" not in text or "{prf:proof}" not in text:
+        problems.append("no theorem with a proof")
+    labels = re.findall(r"`{3,}\{exercise\}[^\n]*\n(?::[^\n]*\n)*?:label:\s*(\S+)", text)
+    if len(labels) < 3:
+        problems.append(f"{len(labels)} labelled exercises (at least 3 expected)")
+    for label in labels:
+        m = re.search(rf"`{{3,}}\{{solution(?:-start)?\}}\s*{re.escape(label)}\s*\n((?::[^\n]*\n)*)", text)
+        if not m:
+            problems.append(f"exercise {label} has no solution")
+        elif ":class: dropdown" not in m.group(1):
+            problems.append(f"the solution of {label} is not a dropdown")
+    return problems
+
+
+def test_apparatus_problems_are_detected():
+    good = ("**Learning objectives.** ...\n```{prf:theorem} T\n```\n```{prf:proof}\n```\n## Key takeaways\n"
+            + "".join(f"```{{exercise}} E{i}\n:label: ex-{i}\nQ\n```\n```{{solution}} ex-{i}\n:class: dropdown\nA\n```\n"
+                      for i in range(3)))
+    assert apparatus_problems({"cells": [{"cell_type": "markdown", "source": good}]}) == []
+    bad = good.replace(":class: dropdown\nA", "A", 1).replace("## Key takeaways", "")
+    assert len(apparatus_problems({"cells": [{"cell_type": "markdown", "source": bad}]})) == 2
+
+
+@pytest.mark.parametrize("path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name)
+def test_chapter_has_teaching_apparatus(path):
+    problems = apparatus_problems(json.loads(path.read_text()))
+    assert not problems, f"{path.name}: {problems}"
