@@ -44,12 +44,12 @@ class SVDFit:
     value: float
 
 
-def _factor(S: np.ndarray, r: int, rho: float):
+def _svd_fit(S: np.ndarray, r: int, rho: float) -> SVDFit:
+    """Balanced factorisation of the best rank-r approximation of ``S/rho``."""
     U, s, Vt = np.linalg.svd(S, full_matrices=False)
     root = np.sqrt(s[:r] / rho)
-    G1 = root[:, None] * U[:, :r].T
-    G2 = root[:, None] * Vt[:r]
-    return G1, G2, s
+    return SVDFit(G1=root[:, None] * U[:, :r].T, G2=root[:, None] * Vt[:r], S=S, singular_values=s,
+                  rho=rho, value=float(-np.sum(s[:r] ** 2) / (2 * rho)))
 
 
 def fit_svd(X, Y, r, rho: float = 1.0, *, weights=None) -> SVDFit:
@@ -102,9 +102,7 @@ def fit_svd(X, Y, r, rho: float = 1.0, *, weights=None) -> SVDFit:
         S = _linear_S(X, Y)
     else:
         S = _weighted_S(X, Y, weights)
-    G1, G2, s = _factor(S, r, rho)
-    return SVDFit(G1=G1, G2=G2, S=S, singular_values=s, rho=rho,
-                  value=float(-np.sum(s[:r] ** 2) / (2 * rho)))
+    return _svd_fit(S, r, rho)
 
 
 def _weighted_S(X, Y, weights) -> np.ndarray:

@@ -39,7 +39,7 @@ from ._checks import (as_data, as_generator, as_int, as_nonnegative, as_pair, as
                       as_probability, as_rank)
 from .data import TwoModalityModel
 from .losses import _linear_S
-from .solvers import SVDFit, _factor
+from .solvers import SVDFit, _svd_fit
 
 __all__ = [
     "UnpairedSample", "UnpairedFit", "sample_unpaired", "match_pairs", "decoy_threshold",
@@ -346,12 +346,6 @@ def fit_with_pairs(X, Y, Xu, Yu, pairs, r, *, rho: float = 1.0, lam: float = 1.0
     P = _check_pairs(pairs, Xu.shape[0], Yu.shape[0])
     S = _pseudo_S(X, Y, _centre(Xu), _centre(Yu), P, lam)
     return _svd_fit(S, r, rho)
-
-
-def _svd_fit(S, r, rho) -> SVDFit:
-    G1, G2, s = _factor(S, r, rho)
-    return SVDFit(G1=G1, G2=G2, S=S, singular_values=s, rho=rho,
-                  value=float(-np.sum(s[:r] ** 2) / (2 * rho)))
 
 
 @dataclass
