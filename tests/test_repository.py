@@ -223,3 +223,13 @@ def test_apparatus_problems_are_detected():
 def test_chapter_has_teaching_apparatus(path):
     problems = apparatus_problems(json.loads(path.read_text()))
     assert not problems, f"{path.name}: {problems}"
+
+
+def test_chapter_map_matches_the_chapters():
+    """mmcl_chapters (docstring titles -> pages) points at chapters with exactly those titles."""
+    for title, doc in _chapter_titles().items():
+        assert doc in toc_files(), f"mmcl_chapters: {doc} is not in _toc.yml"
+        nb = json.loads((ROOT / f"{doc}.ipynb").read_text())
+        first = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
+        heading = re.search(r"^#\s+(.+)$", "".join(first["source"]), re.M)
+        assert heading and heading.group(1).strip() == title, f"{doc} is titled {heading and heading.group(1)!r}"
