@@ -7,10 +7,10 @@ bands and assert on them. Figures live in :mod:`mmcl.plots`.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._checks import as_generator, as_int, as_pair, as_positive, as_probability, as_rank
 from .baselines import _masked_S, _top_eigenvectors, masked_view_covariance_population
@@ -42,10 +42,6 @@ _METHODS = ("MMCL", "unimodal CL", "PCA")
 def _one_blas_thread():
     """Run with one BLAS thread: the sweeps handle many small matrices, where
     threads only add overhead (tenfold on a busy machine)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 
