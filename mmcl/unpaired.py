@@ -199,9 +199,11 @@ def decoy_threshold(real, decoy, target_fdr: float) -> float:
     ``-s`` (similarities ``<e_i, -f_j>``), in which true partners are the
     least attractive pairs, so every decoy match is a best match among
     unrelated samples. For a threshold ``t`` the false discoveries among real
-    matches ``>= t`` are estimated by the number of decoy matches ``>= t``;
-    the returned ``theta`` is just below the smallest real value ``t`` with
-    ``#decoy(>= t) / #real(>= t) <= target_fdr`` (``+inf`` if there is
+    matches ``>= t`` are estimated by one plus the number of decoy matches
+    ``>= t`` (the ``+1`` keeps the estimate conservative when only a few
+    matches pass, where a count of zero decoys says little); the returned
+    ``theta`` is just below the smallest real value ``t`` with
+    ``(1 + #decoy(>= t)) / #real(>= t) <= target_fdr`` (``+inf`` if there is
     none), so that ``s > theta`` keeps exactly the real matches ``>= t``.
     Introduced in the chapter *Incorporating unpaired data*.
 
@@ -217,7 +219,7 @@ def decoy_threshold(real, decoy, target_fdr: float) -> float:
     Examples
     --------
     >>> import mmcl
-    >>> mmcl.decoy_threshold([5.0, 4.0, 3.0, 0.5], [1.0, 0.6, 0.2, 0.1], 0.2) < 3.0
+    >>> mmcl.decoy_threshold([5.0, 4.0, 3.0, 0.5], [1.0, 0.6, 0.2, 0.1], 0.4) < 3.0
     True
     """
     q = _check_fdr(target_fdr)
@@ -226,7 +228,7 @@ def decoy_threshold(real, decoy, target_fdr: float) -> float:
     if real.size == 0:
         return np.inf
     n_decoy = decoy.size - np.searchsorted(decoy, real, side="left")  # decoys >= t
-    fdp = n_decoy / np.arange(1, real.size + 1)
+    fdp = (1.0 + n_decoy) / np.arange(1, real.size + 1)
     ok = np.flatnonzero(fdp <= q)
     if ok.size == 0:
         return np.inf

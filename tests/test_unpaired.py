@@ -165,9 +165,13 @@ def test_paper_lanes_with_different_unpaired_sizes():
 
 
 def test_decoy_threshold():
-    # at 0.1 the estimate is 2 decoys / 3 discoveries; at 0.8 it is 0 / 2
-    assert mmcl.decoy_threshold([0.9, 0.8, 0.1], [0.2, 0.1, 0.0], 0.25) == np.nextafter(0.8, -np.inf)
-    assert mmcl.decoy_threshold([0.9, 0.8, 0.1], [0.2, 0.1, 0.0], 0.7) == np.nextafter(0.1, -np.inf)
+    real, decoy = [0.9, 0.85, 0.8, 0.7, 0.1], [0.2, 0.1, 0.0]
+    # at t = 0.7 the estimate is (1 + 0 decoys) / 4 discoveries; at t = 0.1 it is (1 + 2) / 5
+    assert mmcl.decoy_threshold(real, decoy, 0.3) == np.nextafter(0.7, -np.inf)
+    assert mmcl.decoy_threshold(real, decoy, 0.6) == np.nextafter(0.1, -np.inf)
+    assert mmcl.decoy_threshold(real, decoy, 0.2) == np.inf
+    # a handful of matches with no decoy above them is not enough evidence
+    assert mmcl.decoy_threshold([0.9, 0.8], [], 0.1) == np.inf
     assert mmcl.decoy_threshold([0.3, 0.2], [0.9, 0.8], 0.1) == np.inf
     assert mmcl.decoy_threshold([], [], 0.1) == np.inf
 
