@@ -20,6 +20,8 @@ __all__ = [
     "as_nonnegative",
     "as_probability",
     "as_int",
+    "as_price",
+    "as_target_fdr",
 ]
 
 
@@ -142,3 +144,21 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
     raise TypeError(
         f"{name} must be a numpy.random.Generator or an integer seed; got {type(rng).__name__}"
     )
+
+
+def as_price(theta) -> float:
+    """Return the price ``theta`` of a pair: a real number or +inf."""
+    if isinstance(theta, (bool, np.bool_)) or not isinstance(theta, (int, float, np.integer, np.floating)):
+        raise TypeError(f"theta must be a real number (or +inf, or 'auto'); got {theta!r}")
+    theta = float(theta)
+    if np.isnan(theta) or theta == -np.inf:
+        raise ValueError(f"theta must be a finite number or +inf; got {theta}")
+    return theta
+
+
+def as_target_fdr(q) -> float:
+    """Return a target false-discovery rate, strictly between 0 and 1."""
+    q = as_probability(q, "target_fdr")
+    if not 0.0 < q < 1.0:
+        raise ValueError(f"target_fdr must lie strictly between 0 and 1; got {q}")
+    return q

@@ -7,8 +7,7 @@ trained with the linear contrastive loss between the views. The loss depends
 on ``W`` only through ``tr(W S W^T)`` with ``S`` the symmetrised contrastive
 cross-covariance of the views, so its minimiser spans the top-r eigenspace of
 ``S``. For centred data ``E[S] = (Sigma - diag Sigma) / 4``: masking deletes
-the diagonal of the covariance. Introduced in the chapter *Robustness to
-mismatched pairs*.
+the diagonal of the covariance. Introduced in the chapter `robustness`.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import numpy as np
 from ._checks import as_data, as_generator, as_int, as_rank
 
 __all__ = [
+    "top_eigenvectors",
     "masked_view_covariance",
     "masked_view_covariance_population",
     "unimodal_contrastive",
@@ -26,8 +26,30 @@ __all__ = [
 ]
 
 
-def _top_eigenvectors(M: np.ndarray, r: int) -> np.ndarray:
-    """Rows = eigenvectors of the symmetric ``M`` (..., d, d) for its r largest eigenvalues."""
+def top_eigenvectors(M, r: int) -> np.ndarray:
+    """Eigenvectors of the symmetric ``M`` for its ``r`` largest eigenvalues, as rows.
+
+    Works on stacks of matrices. Introduced in the chapter `robustness`.
+
+    Parameters
+    ----------
+    M : array, shape (..., d, d)
+        Symmetric.
+    r : int
+
+    Returns
+    -------
+    ndarray, shape (..., r, d)
+        Orthonormal rows, largest eigenvalue first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmcl.baselines import top_eigenvectors
+    >>> np.abs(top_eigenvectors(np.diag([1.0, 3.0, 2.0]), 1))
+    array([[0., 1., 0.]])
+    """
+    M = np.asarray(M, dtype=float)
     _, V = np.linalg.eigh(M)
     return np.swapaxes(V[..., :, ::-1][..., :, :r], -1, -2)
 
@@ -59,7 +81,7 @@ def masked_view_covariance(X, *, rng, augmentations: int = 1, center: bool = Tru
     contrastive cross-covariance of the view pairs (their unbiased sample
     cross-covariance), averaged over augmentations and symmetrised. Its
     expectation for centred data is ``(Sigma - diag Sigma) / 4``. Introduced in
-    the chapter *Robustness to mismatched pairs*.
+    the chapter `robustness`.
 
     Parameters
     ----------
@@ -94,7 +116,7 @@ def masked_view_covariance(X, *, rng, augmentations: int = 1, center: bool = Tru
 def masked_view_covariance_population(Sigma) -> np.ndarray:
     """``(Sigma - diag Sigma) / 4``: the expectation of :func:`masked_view_covariance`.
 
-    Introduced in the chapter *Robustness to mismatched pairs*.
+    Introduced in the chapter `robustness`.
 
     Parameters
     ----------
@@ -136,7 +158,7 @@ def unimodal_contrastive(X, r, *, rng, augmentations: int = 1, center: bool = Tr
     eigenspace of ``S``. This returns that eigenbasis (the minimiser for
     ``rho`` is ``diag(sqrt(mu_k / rho))`` times it when the top eigenvalues
     ``mu_k`` are positive; only the row space matters here). Introduced in the
-    chapter *Robustness to mismatched pairs*, after Ji et al. (JMLR 2023).
+    chapter `robustness`, after Ji et al. (JMLR 2023).
 
     Parameters
     ----------
@@ -165,14 +187,14 @@ def unimodal_contrastive(X, r, *, rng, augmentations: int = 1, center: bool = Tr
     ((2, 6), True)
     """
     X, r = _validate(X, r)
-    return _top_eigenvectors(masked_view_covariance(X, rng=rng, augmentations=augmentations,
+    return top_eigenvectors(masked_view_covariance(X, rng=rng, augmentations=augmentations,
                                                     center=center), r)
 
 
 def unimodal_contrastive_population(Sigma, r) -> np.ndarray:
     """Population limit of :func:`unimodal_contrastive`: top-r eigenvectors of ``Sigma - diag Sigma``.
 
-    Introduced in the chapter *Robustness to mismatched pairs*.
+    Introduced in the chapter `robustness`.
 
     Parameters
     ----------
@@ -194,13 +216,13 @@ def unimodal_contrastive_population(Sigma, r) -> np.ndarray:
     """
     Sigma = _as_covariance(Sigma)
     r = as_rank(r, Sigma.shape[0])
-    return _top_eigenvectors(masked_view_covariance_population(Sigma), r)
+    return top_eigenvectors(masked_view_covariance_population(Sigma), r)
 
 
 def pca(X, r) -> np.ndarray:
     """Principal component analysis: top-r eigenvectors of the sample covariance.
 
-    Introduced in the chapter *Robustness to mismatched pairs*.
+    Introduced in the chapter `robustness`.
 
     Parameters
     ----------
@@ -222,4 +244,4 @@ def pca(X, r) -> np.ndarray:
     """
     X, r = _validate(X, r)
     Xc = X - X.mean(axis=0)
-    return _top_eigenvectors(Xc.T @ Xc / (X.shape[0] - 1), r)
+    return top_eigenvectors(Xc.T @ Xc / (X.shape[0] - 1), r)

@@ -5,7 +5,7 @@ wrongly matched with probability ``eps`` (then ``z~`` is an independent copy
 of ``z``). The noise of each modality is Gaussian with covariance
 ``diag(variances) + B B^T``: unequal variances give heteroskedastic noise, the
 loading ``B`` (d x k) a structured, low-rank nuisance. Introduced in the
-chapter *From contrastive loss to SVD*; the robustness chapter uses all of
+chapter `loss_to_svd`; the robustness chapter uses all of
 its knobs.
 """
 
@@ -26,14 +26,15 @@ __all__ = [
     "coherent_orthonormal",
     "coherence",
     "mismatch",
-    "load_digit_halves",
+    "UnpairedSample",
+    "sample_unpaired",
 ]
 
 
 def random_orthonormal(d: int, r: int, rng) -> np.ndarray:
     """Haar-random d x r matrix with orthonormal columns.
 
-    Introduced in the chapter *From contrastive loss to SVD*.
+    Introduced in the chapter `loss_to_svd`.
 
     Examples
     --------
@@ -55,7 +56,7 @@ def coherent_orthonormal(d: int, r: int, support: int, rng) -> np.ndarray:
     ``support = d`` gives a random (incoherent) basis; ``support = r`` puts all
     the mass on r coordinates (maximal coherence, ``coherence(U) = d/r``).
     The coordinates are chosen at random. Introduced in the chapter
-    *Robustness to mismatched pairs*.
+    `robustness`.
 
     Examples
     --------
@@ -77,7 +78,7 @@ def coherent_orthonormal(d: int, r: int, support: int, rng) -> np.ndarray:
 def coherence(U) -> float:
     """Coherence ``(d/r) max_i ||U[i]||^2`` of an orthonormal d x r matrix (1 to d/r).
 
-    Introduced in the chapter *Robustness to mismatched pairs*.
+    Introduced in the chapter `robustness`.
 
     Examples
     --------
@@ -94,7 +95,7 @@ def coherence(U) -> float:
 class Noise:
     """Gaussian noise with covariance ``diag(variances) + loading @ loading.T``.
 
-    Introduced in the chapter *From contrastive loss to SVD*.
+    Introduced in the chapter `loss_to_svd`.
 
     Attributes
     ----------
@@ -129,7 +130,7 @@ class Noise:
 class PairedSample:
     """A sample of n pairs from :class:`TwoModalityModel`.
 
-    Introduced in the chapter *From contrastive loss to SVD*.
+    Introduced in the chapter `loss_to_svd`.
 
     Attributes
     ----------
@@ -151,7 +152,7 @@ class PairedSample:
 class TwoModalityModel:
     """The two-modality spiked model of the book (build one with :func:`make_model`).
 
-    Introduced in the chapter *From contrastive loss to SVD*.
+    Introduced in the chapter `loss_to_svd`.
 
     Attributes
     ----------
@@ -237,8 +238,7 @@ def make_model(d1: int, d2: int, r: int, *, rng, signal=1.0, noise_sd=1.0,
     """Build a :class:`TwoModalityModel`.
 
     Every noise and basis knob takes one number for both modalities or a pair
-    ``(modality 1, modality 2)``. Introduced in the chapter *From contrastive
-    loss to SVD*.
+    ``(modality 1, modality 2)``. Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -300,8 +300,7 @@ def mismatch(Y, eps: float, *, rng):
     ``k = round(eps * n)`` rows of ``Y`` are chosen at random and cyclically
     shifted among themselves, so each of them lands next to a wrong ``x``
     (exactly k broken pairs; a single pair cannot be broken on its own, so
-    ``k = 1`` becomes 2). Introduced in the chapter *Robustness to mismatched
-    pairs*.
+    ``k = 1`` becomes 2). Introduced in the chapter `robustness`.
 
     Parameters
     ----------
@@ -337,34 +336,86 @@ def mismatch(Y, eps: float, *, rng):
     return Y[order], order == np.arange(n)
 
 
-def load_digit_halves():
-    """The 8 x 8 handwritten digits bundled with scikit-learn, cut into two modalities.
+@dataclass(frozen=True)
+class UnpairedSample:
+    """Unpaired samples and the hidden truth (see :func:`sample_unpaired`).
 
-    Modality 1 is the left half of each image (columns 0-3), modality 2 the
-    right half (columns 4-7); both are flattened to 32 pixel intensities
-    (0 to 16). The data ship with scikit-learn, so nothing is downloaded.
-    Introduced in the chapter *Robustness to mismatched pairs*.
+    Introduced in the chapter `unpaired`.
+
+    Attributes
+    ----------
+    Xu : ndarray, shape (m1, d1)
+    Yu : ndarray, shape (m2, d2)
+    truth : ndarray of int, shape (k, 2)
+        The true pairs ``(row of Xu, row of Yu)`` (same latent), sorted by row
+        of ``Xu``. For evaluation only: the algorithms never see it.
+    """
+
+    Xu: np.ndarray
+    Yu: np.ndarray
+    truth: np.ndarray
+
+
+def sample_unpaired(model: TwoModalityModel, m1: int, m2: int | None = None, *,
+                    partner_fraction: float = 1.0, batch_size: int | None = None,
+                    rng) -> UnpairedSample:
+    """Draw unpaired samples from the two-modality model, partners hidden.
+
+    ``k = round(partner_fraction * min(m1, m2))`` x's have their partner (the
+    same latent ``z``) among the y's; the other rows have none. The rows of
+    ``Xu`` and of ``Yu`` are shuffled independently, so the partner of a row is
+    unknown. With ``batch_size`` (requires ``m1 == m2``, a multiple of it) the
+    y's are shuffled only within consecutive blocks of ``batch_size`` rows, so
+    a partner always sits in the same block, as in the experiment of
+    Nakada et al. (2023, Section 5.1). Introduced in the
+    chapter `unpaired`.
+
+    Parameters
+    ----------
+    model : TwoModalityModel
+    m1, m2 : int >= 1
+        Numbers of unpaired x's and y's (``m2`` defaults to ``m1``).
+    partner_fraction : float in [0, 1]
+    batch_size : int, optional
+    rng : numpy.random.Generator or int
 
     Returns
     -------
-    X : ndarray, shape (1797, 32)
-        Left halves.
-    Y : ndarray, shape (1797, 32)
-        Right halves; row i is the partner of ``X[i]``.
-    labels : ndarray of int, shape (1797,)
-        The digit (0-9) shown.
+    UnpairedSample
 
     Examples
     --------
-    >>> import mmcl
-    >>> X, Y, labels = mmcl.load_digit_halves()
-    >>> X.shape, Y.shape, sorted(set(labels.tolist())) == list(range(10))
-    ((1797, 32), (1797, 32), True)
+    >>> import numpy as np, mmcl
+    >>> model = mmcl.make_model(10, 8, 2, rng=0, noise_sd=0.1)
+    >>> s = mmcl.sample_unpaired(model, 6, 5, partner_fraction=0.6, rng=1)
+    >>> s.Xu.shape, s.Yu.shape, s.truth.shape
+    ((6, 10), (5, 8), (3, 2))
     """
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    images = np.asarray(digits.images, dtype=np.float64)
-    n = images.shape[0]
-    return (images[:, :, :4].reshape(n, -1), images[:, :, 4:].reshape(n, -1),
-            np.asarray(digits.target, dtype=int))
+    if not isinstance(model, TwoModalityModel):
+        raise TypeError(f"model must be a TwoModalityModel (see mmcl.make_model); got {type(model).__name__}")
+    m1 = as_int(m1, "m1", low=1)
+    m2 = m1 if m2 is None else as_int(m2, "m2", low=1)
+    f = as_probability(partner_fraction, "partner_fraction")
+    rng = as_generator(rng)
+    if batch_size is not None:
+        batch_size = as_int(batch_size, "batch_size", low=1)
+        if m1 != m2 or m1 % batch_size:
+            raise ValueError(f"batch_size needs m1 == m2, a multiple of batch_size; got m1={m1}, m2={m2}, "
+                             f"batch_size={batch_size}")
+    k = int(round(f * min(m1, m2)))
+    sd = np.sqrt(model.lam)
+    Z1 = rng.standard_normal((m1, model.r)) * sd
+    Z2 = rng.standard_normal((m2, model.r)) * sd
+    Z2[:k] = Z1[:k]  # slot i < k: x_i and y_i share their latent
+    X = Z1 @ model.U1.T + model.noise1.sample(m1, rng)
+    Y = Z2 @ model.U2.T + model.noise2.sample(m2, rng)
+    if batch_size is None:
+        p1, p2 = rng.permutation(m1), rng.permutation(m2)
+    else:  # same slot order on both sides, then y's shuffled inside each block
+        p1 = rng.permutation(m1)
+        p2 = rng.permuted(p1.reshape(-1, batch_size), axis=1).ravel()
+    row1, row2 = np.empty(m1, int), np.empty(m2, int)
+    row1[p1], row2[p2] = np.arange(m1), np.arange(m2)  # slot -> row
+    truth = np.column_stack([row1[:k], row2[:k]])
+    truth = truth[np.argsort(truth[:, 0])]
+    return UnpairedSample(Xu=X[p1], Yu=Y[p2], truth=truth)

@@ -1,6 +1,6 @@
 """Distances between subspaces and other evaluation metrics.
 
-Introduced in the chapter *From contrastive loss to SVD*.
+Introduced in the chapter `loss_to_svd`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ __all__ = ["sin_theta", "orthonormal_basis", "retrieval_accuracy", "probe_accura
 def orthonormal_basis(A, name: str = "A") -> np.ndarray:
     """Orthonormal basis (d x k) of the column space of a full-rank ``A`` (d x k).
 
-    Introduced in the chapter *From contrastive loss to SVD*.
+    Introduced in the chapter `loss_to_svd`.
 
     Raises
     ------
@@ -46,8 +46,7 @@ def sin_theta(A, B) -> float:
     ``||sin Theta||_F = ||(I - P_B) Q_A||_F`` where ``Q_A`` is an orthonormal
     basis of span(A) and ``P_B`` the orthogonal projector onto span(B). It is 0
     when span(A) lies in span(B) and at most ``sqrt(k_A)``. Pass ``G1.T`` to
-    measure an encoder ``G1`` (r x d). Introduced in the chapter *From
-    contrastive loss to SVD*.
+    measure an encoder ``G1`` (r x d). Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -82,8 +81,7 @@ def retrieval_accuracy(E1, E2) -> float:
     Row ``i`` of ``E1`` retrieves the row of ``E2`` with the largest cosine
     similarity; the retrieval is correct when that row is ``E2[i]``, its true
     partner. Ties count as failures unless the partner is the first maximiser.
-    Chance level is ``1/n``. Introduced in the chapter *Robustness to
-    mismatched pairs*.
+    Chance level is ``1/n``. Introduced in the chapter `robustness`.
 
     Parameters
     ----------
@@ -129,7 +127,7 @@ def probe_accuracy(E_train, labels_train, E_test, labels_test, *, ridge: float =
     The embeddings are standardised with the training mean and standard
     deviation; a ridge least-squares fit with intercept maps them to one-hot
     labels, and a test point gets the class with the largest output.
-    Introduced in the chapter *Robustness to mismatched pairs*.
+    Introduced in the chapter `robustness`.
 
     Parameters
     ----------
@@ -182,7 +180,7 @@ def detection_scores(pairs, truth):
 
     Precision is the fraction of detected pairs that are true pairs (1 when
     nothing is detected), recall the fraction of true pairs detected (1 when
-    there are none). Introduced in the chapter *Incorporating unpaired data*.
+    there are none). Introduced in the chapter `unpaired`.
 
     Parameters
     ----------

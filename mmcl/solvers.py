@@ -1,7 +1,7 @@
 """Solvers: the closed-form SVD minimiser of the linear loss, gradient
 descent on any loss of the family, and a quasi-Newton polish.
 
-Introduced in the chapter *From contrastive loss to SVD*.
+Introduced in the chapter `loss_to_svd`.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize, root
 
-from ._checks import as_encoders, as_generator, as_int, as_pair, as_positive, as_rank
-from .losses import ContrastiveLoss, _linear_S
+from ._checks import as_data, as_encoders, as_generator, as_int, as_pair, as_positive, as_rank
+from .losses import LogitLoss, linear_cross_covariance
 
-__all__ = ["SVDFit", "GDFit", "fit_svd", "fit_gd", "polish", "spectral_selection"]
+__all__ = ["SVDFit", "GDFit", "fit_svd", "fit_svd_from_cross_covariance", "fit_gd", "polish",
+           "spectral_selection"]
 
 
 @dataclass
 class SVDFit:
     """Closed-form minimiser of the linear loss (see :func:`fit_svd`).
 
-    Introduced in the chapter *From contrastive loss to SVD*.
+    Introduced in the chapter `loss_to_svd`.
 
     Attributes
     ----------
@@ -44,21 +45,55 @@ class SVDFit:
     value: float
 
 
-def _svd_fit(S: np.ndarray, r: int, rho: float) -> SVDFit:
-    """Balanced factorisation of the best rank-r approximation of ``S/rho``."""
+def fit_svd_from_cross_covariance(S, r, *, rho: float = 1.0) -> SVDFit:
+    """Minimiser of ``-tr(G1 S G2^T) + rho/2 ||G1^T G2||_F^2``: the rank-r SVD of ``S/rho``.
+
+    Returns the balanced factorisation ``G1 = Sigma_r^{1/2} U_r^T / sqrt(rho)``,
+    ``G2 = Sigma_r^{1/2} V_r^T / sqrt(rho)`` of the best rank-r approximation
+    of ``S / rho``. Every minimiser has ``G1^T G2 = [S]_r / rho``; the
+    others are ``(A G1, A^{-T} G2)`` for invertible ``A``. This is the SVD step
+    shared by :func:`fit_svd` (``S`` of the linear loss), its weighted
+    version, and the refits of the chapter `unpaired`. Introduced in the
+    chapter `loss_to_svd`.
+
+    Parameters
+    ----------
+    S : array, shape (d1, d2)
+        A contrastive cross-covariance.
+    r : int
+        ``1 <= r <= min(d1, d2)``.
+    rho : float > 0
+
+    Returns
+    -------
+    SVDFit
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> fit = mmcl.fit_svd_from_cross_covariance(np.diag([3.0, 2.0, 1.0]), 2, rho=1.0)
+    >>> np.round(fit.G1.T @ fit.G2, 12)
+    array([[3., 0., 0.],
+           [0., 2., 0.],
+           [0., 0., 0.]])
+    """
+    S = as_data(S, "S", min_rows=1)
+    r = as_rank(r, *S.shape)
+    rho = as_positive(rho, "rho")
     U, s, Vt = np.linalg.svd(S, full_matrices=False)
     root = np.sqrt(s[:r] / rho)
     return SVDFit(G1=root[:, None] * U[:, :r].T, G2=root[:, None] * Vt[:r], S=S, singular_values=s,
                   rho=rho, value=float(-np.sum(s[:r] ** 2) / (2 * rho)))
 
 
-def fit_svd(X, Y, r, rho: float = 1.0, *, weights=None) -> SVDFit:
+def fit_svd(X, Y, r, *, rho: float = 1.0, weights=None) -> SVDFit:
     """Closed-form minimiser of the linear loss: the rank-r SVD of ``S/rho``.
 
     ``G1 = Sigma_r^{1/2} U_r^T / sqrt(rho)`` and ``G2 = Sigma_r^{1/2} V_r^T /
     sqrt(rho)`` with ``S = Xc^T Yc / (n - 1)`` the linear loss's contrastive
-    cross-covariance (one GEMM, never an n x n matrix). Introduced in the
-    chapter *From contrastive loss to SVD*.
+    cross-covariance (one GEMM, never an n x n matrix), factorised by
+    :func:`fit_svd_from_cross_covariance`. Introduced in the chapter
+    `loss_to_svd`.
 
     Parameters
     ----------
@@ -74,9 +109,9 @@ def fit_svd(X, Y, r, rho: float = 1.0, *, weights=None) -> SVDFit:
         ``S(beta)`` of the balanced weighted linear loss
         ``(1/D) sum_{a != b} w_a w_b (s_ab - s_aa) + R`` with ``D = W^2 -
         sum_a w_a^2`` and ``W = sum_a w_a`` (``beta_ab = w_a w_b / D``). The
-        chapter *Incorporating unpaired data* instead adds pseudo-pairs to the
-        pairs' own cross-covariance, which keeps its loss linear in the
-        matching (see :func:`mmcl.fit_with_unpaired`).
+        chapter `unpaired` instead adds pseudo-pairs to the pairs' own
+        cross-covariance, which keeps its loss linear in the matching (see
+        :func:`mmcl.fit_with_unpaired`).
 
     Returns
     -------
@@ -98,11 +133,8 @@ def fit_svd(X, Y, r, rho: float = 1.0, *, weights=None) -> SVDFit:
     X, Y = as_pair(X, Y, check_finite=False)
     r = as_rank(r, X.shape[1], Y.shape[1])
     rho = as_positive(rho, "rho")
-    if weights is None:
-        S = _linear_S(X, Y)
-    else:
-        S = _weighted_S(X, Y, weights)
-    return _svd_fit(S, r, rho)
+    S = linear_cross_covariance(X, Y) if weights is None else _weighted_S(X, Y, weights)
+    return fit_svd_from_cross_covariance(S, r, rho=rho)
 
 
 def _weighted_S(X, Y, weights) -> np.ndarray:
@@ -126,7 +158,7 @@ def _weighted_S(X, Y, weights) -> np.ndarray:
 class GDFit:
     """Result of :func:`fit_gd`.
 
-    Introduced in the chapter *From contrastive loss to SVD*.
+    Introduced in the chapter `loss_to_svd`.
 
     Attributes
     ----------
@@ -144,6 +176,11 @@ class GDFit:
     snapshots: list = field(default_factory=list)
 
 
+def _check_loss(loss):
+    if not isinstance(loss, LogitLoss):
+        raise TypeError(f"loss must be a loss of mmcl (e.g. mmcl.clip_loss()); got {type(loss).__name__}")
+
+
 def _initial_encoders(r, d1, d2, init, init_scale, rng, X, Y):
     if init is not None:
         if not (isinstance(init, (tuple, list)) and len(init) == 2):
@@ -157,13 +194,13 @@ def _initial_encoders(r, d1, d2, init, init_scale, rng, X, Y):
     return scale * rng.standard_normal((r, d1)), scale * rng.standard_normal((r, d2))
 
 
-def fit_gd(X, Y, r, loss: ContrastiveLoss, *, steps: int, lr: float, rng,
+def fit_gd(X, Y, r, loss: LogitLoss, *, steps: int, lr: float, rng,
            init=None, init_scale: float = 1e-3, record_every: int | None = None) -> GDFit:
     """Plain gradient descent on any loss of the contrastive family.
 
     Each step is ``G1 -= lr * dL/dG1``, ``G2 -= lr * dL/dG2`` (simultaneous).
     With ``rho = 0`` and ``beta`` frozen this is a power iteration on
-    ``S(beta)``. Introduced in the chapter *From contrastive loss to SVD*.
+    ``S(beta)``. Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -171,7 +208,7 @@ def fit_gd(X, Y, r, loss: ContrastiveLoss, *, steps: int, lr: float, rng,
     Y : array, shape (n, d2)
     r : int
         Representation dimension.
-    loss : ContrastiveLoss
+    loss : LogitLoss
         For example ``clip_loss(tau, rho)`` or ``linear_loss(rho)``.
     steps : int >= 0
     lr : float > 0
@@ -198,8 +235,7 @@ def fit_gd(X, Y, r, loss: ContrastiveLoss, *, steps: int, lr: float, rng,
     >>> fit.history.shape
     (51,)
     """
-    if not isinstance(loss, ContrastiveLoss):
-        raise TypeError(f"loss must be a contrastive loss (e.g. mmcl.clip_loss()); got {type(loss).__name__}")
+    _check_loss(loss)
     X, Y = as_pair(X, Y)
     r = as_rank(r, X.shape[1], Y.shape[1])
     steps = as_int(steps, "steps", low=0)
@@ -213,9 +249,9 @@ def fit_gd(X, Y, r, loss: ContrastiveLoss, *, steps: int, lr: float, rng,
         if record_every is not None and t % record_every == 0:
             snapshots.append((t, G1.copy(), G2.copy()))
         with np.errstate(over="ignore", invalid="ignore"):
-            value, grad = loss._value_and_grad(G1, G2, X, Y, grad=t < steps)
+            value, grad = loss.value_and_gradient(G1, G2, X, Y)
         history[t] = value
-        if not np.isfinite(value) or (grad is not None and not np.isfinite(grad[0]).all()):
+        if not (np.isfinite(value) and np.isfinite(grad[0]).all() and np.isfinite(grad[1]).all()):
             raise FloatingPointError(f"gradient descent diverged at step {t}; lower lr (now {lr})")
         if t < steps:
             G1 = G1 - lr * grad[0]
@@ -223,18 +259,17 @@ def fit_gd(X, Y, r, loss: ContrastiveLoss, *, steps: int, lr: float, rng,
     return GDFit(G1=G1, G2=G2, history=history, snapshots=snapshots)
 
 
-def polish(X, Y, loss: ContrastiveLoss, init, *, gtol: float = 1e-10, maxiter: int = 5000) -> GDFit:
+def polish(X, Y, loss: LogitLoss, *, init, gtol: float = 1e-10, maxiter: int = 5000) -> GDFit:
     """Converge to a nearby critical point with L-BFGS (scipy).
 
     Used to drive a gradient-descent end point to a critical point accurately
-    enough to check the SVD structure of the chapter *From contrastive loss to
-    SVD*.
+    enough to check the SVD structure of the chapter `loss_to_svd`.
 
     Parameters
     ----------
     X : array, shape (n, d1)
     Y : array, shape (n, d2)
-    loss : ContrastiveLoss
+    loss : LogitLoss
     init : (G1, G2)
         Starting encoders, shapes (r, d1) and (r, d2).
     gtol : float
@@ -253,12 +288,11 @@ def polish(X, Y, loss: ContrastiveLoss, init, *, gtol: float = 1e-10, maxiter: i
     >>> X, Y = rng.normal(size=(40, 4)), rng.normal(size=(40, 3))
     >>> best = mmcl.fit_svd(X, Y, r=2, rho=1.0)
     >>> start = (best.G1 + 0.01 * rng.normal(size=(2, 4)), best.G2 + 0.01 * rng.normal(size=(2, 3)))
-    >>> fit = mmcl.polish(X, Y, mmcl.linear_loss(rho=1.0), start)
+    >>> fit = mmcl.polish(X, Y, mmcl.linear_loss(rho=1.0), init=start)
     >>> bool(abs(fit.history[-1] - best.value) < 1e-10)   # back at the minimum
     True
     """
-    if not isinstance(loss, ContrastiveLoss):
-        raise TypeError(f"loss must be a contrastive loss; got {type(loss).__name__}")
+    _check_loss(loss)
     X, Y = as_pair(X, Y)
     if not (isinstance(init, (tuple, list)) and len(init) == 2):
         raise TypeError("init must be a pair (G1, G2) of arrays")
@@ -268,7 +302,7 @@ def polish(X, Y, loss: ContrastiveLoss, init, *, gtol: float = 1e-10, maxiter: i
 
     def f(theta):
         A, B = theta[:k].reshape(shape1), theta[k:].reshape(G2.shape)
-        value, (dA, dB) = loss._value_and_grad(A, B, X, Y)
+        value, (dA, dB) = loss.value_and_gradient(A, B, X, Y)
         return value, np.concatenate([dA.ravel(), dB.ravel()])
 
     res = minimize(f, np.concatenate([G1.ravel(), G2.ravel()]), jac=True, method="L-BFGS-B",
@@ -288,7 +322,7 @@ def polish(X, Y, loss: ContrastiveLoss, init, *, gtol: float = 1e-10, maxiter: i
     return GDFit(G1=theta[:k].reshape(shape1), G2=theta[k:].reshape(G2.shape), history=np.asarray(history))
 
 
-def spectral_selection(G1, G2, S, rho: float):
+def spectral_selection(G1, G2, S, *, rho: float):
     """Which singular triples of ``S`` the product ``rho G1^T G2`` is made of.
 
     At a critical point of ``L_beta`` (``beta`` frozen),
@@ -296,8 +330,8 @@ def spectral_selection(G1, G2, S, rho: float):
     singular triples of ``S(beta)``. This returns the coefficients
     ``c_k = u_k^T (rho G1^T G2) v_k / sigma_k`` (1 for selected triples, 0 for
     the others), the selected set (the ``r`` largest ``c_k``) and the relative
-    residual of the reconstruction. Introduced in the chapter *From
-    contrastive loss to SVD*.
+    residual of the reconstruction. Introduced in the chapter
+    `loss_to_svd`.
 
     Parameters
     ----------
@@ -320,7 +354,7 @@ def spectral_selection(G1, G2, S, rho: float):
     >>> rng = np.random.default_rng(0)
     >>> X, Y = rng.normal(size=(40, 4)), rng.normal(size=(40, 3))
     >>> fit = mmcl.fit_svd(X, Y, r=2, rho=1.0)         # selects the top two triples
-    >>> coefficients, selected, residual = mmcl.spectral_selection(fit.G1, fit.G2, fit.S, 1.0)
+    >>> coefficients, selected, residual = mmcl.spectral_selection(fit.G1, fit.G2, fit.S, rho=1.0)
     >>> selected, bool(residual < 1e-12)
     (array([0, 1]), True)
     """

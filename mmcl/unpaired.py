@@ -1,15 +1,14 @@
 """Unpaired data: a loss with a matching variable, solved by alternating
 minimisation (assignment step, SVD step).
 
-Introduced in the chapter *Incorporating unpaired data*. Besides ``n`` pairs
+Introduced in the chapter `unpaired`. Besides ``n`` pairs
 ``(X, Y)`` there are unpaired samples ``Xu`` (m1 x d1) and ``Yu`` (m2 x d2);
 some rows of ``Xu`` have their partner (same latent ``z``) among the rows of
 ``Yu``, in a hidden order. The unpaired samples are centred once at their own
 means. In a round with current encoders ``(G1, G2)`` every unpaired sample is
 rescaled so that its embedding has the root-mean-square norm of its modality
 (``xv_i = xu_i * nu / |G1 xu_i|``, likewise ``yv_j``; the scales are then
-frozen for the round, as the weights ``beta`` are frozen in the chapter *From
-contrastive loss to SVD*). For a partial matching ``P`` (pairs ``(i, j)``,
+frozen for the round, as the weights ``beta`` are frozen in the chapter `loss_to_svd`). For a partial matching ``P`` (pairs ``(i, j)``,
 each row used at most once) the loss of the round is::
 
     L(G1, G2, P) = L_lin(G1, G2; X, Y) - lam/(n-1) * sum_{(i,j) in P} (<G1 xv_i, G2 yv_j> - nu mu theta)
@@ -32,232 +31,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from threadpoolctl import threadpool_limits
 
-from ._checks import (as_data, as_generator, as_int, as_nonnegative, as_pair, as_positive,
-                      as_probability, as_rank)
-from .data import TwoModalityModel
-from .losses import _linear_S
-from .solvers import SVDFit, _svd_fit
+from ._checks import (as_data, as_int, as_nonnegative, as_pair, as_positive, as_price, as_rank,
+                      as_target_fdr)
+from .losses import linear_cross_covariance
+from .matching import (MAX_ASSIGNMENT_BYTES, assignment_blocks, best_match_values, decoy_threshold,
+                       match_pairs)
+from .solvers import SVDFit, fit_svd_from_cross_covariance
 
-__all__ = [
-    "UnpairedSample", "UnpairedFit", "sample_unpaired", "match_pairs", "decoy_threshold",
-    "fit_with_pairs", "fit_with_unpaired",
-]
-
-#: Default ceiling on the memory one assignment problem may use (bytes).
-MAX_ASSIGNMENT_BYTES = 2**30
-# The similarity matrix, its thresholded copy and SciPy's internal copy.
-_COPIES = 3
-
-
-@dataclass(frozen=True)
-class UnpairedSample:
-    """Unpaired samples and the hidden truth (see :func:`sample_unpaired`).
-
-    Introduced in the chapter *Incorporating unpaired data*.
-
-    Attributes
-    ----------
-    Xu : ndarray, shape (m1, d1)
-    Yu : ndarray, shape (m2, d2)
-    truth : ndarray of int, shape (k, 2)
-        The true pairs ``(row of Xu, row of Yu)`` (same latent), sorted by row
-        of ``Xu``. For evaluation only: the algorithms never see it.
-    """
-
-    Xu: np.ndarray
-    Yu: np.ndarray
-    truth: np.ndarray
-
-
-def sample_unpaired(model: TwoModalityModel, m1: int, m2: int | None = None, *,
-                    partner_fraction: float = 1.0, batch_size: int | None = None,
-                    rng) -> UnpairedSample:
-    """Draw unpaired samples from the two-modality model, partners hidden.
-
-    ``k = round(partner_fraction * min(m1, m2))`` x's have their partner (the
-    same latent ``z``) among the y's; the other rows have none. The rows of
-    ``Xu`` and of ``Yu`` are shuffled independently, so the partner of a row is
-    unknown. With ``batch_size`` (requires ``m1 == m2``, a multiple of it) the
-    y's are shuffled only within consecutive blocks of ``batch_size`` rows, so
-    a partner always sits in the same block, as in the experiment of
-    Nakada et al. (2023, Section 5.1). Introduced in the
-    chapter *Incorporating unpaired data*.
-
-    Parameters
-    ----------
-    model : TwoModalityModel
-    m1, m2 : int >= 1
-        Numbers of unpaired x's and y's (``m2`` defaults to ``m1``).
-    partner_fraction : float in [0, 1]
-    batch_size : int, optional
-    rng : numpy.random.Generator or int
-
-    Returns
-    -------
-    UnpairedSample
-
-    Examples
-    --------
-    >>> import numpy as np, mmcl
-    >>> model = mmcl.make_model(10, 8, 2, rng=0, noise_sd=0.1)
-    >>> s = mmcl.sample_unpaired(model, 6, 5, partner_fraction=0.6, rng=1)
-    >>> s.Xu.shape, s.Yu.shape, s.truth.shape
-    ((6, 10), (5, 8), (3, 2))
-    """
-    if not isinstance(model, TwoModalityModel):
-        raise TypeError(f"model must be a TwoModalityModel (see mmcl.make_model); got {type(model).__name__}")
-    m1 = as_int(m1, "m1", low=1)
-    m2 = m1 if m2 is None else as_int(m2, "m2", low=1)
-    f = as_probability(partner_fraction, "partner_fraction")
-    rng = as_generator(rng)
-    if batch_size is not None:
-        batch_size = as_int(batch_size, "batch_size", low=1)
-        if m1 != m2 or m1 % batch_size:
-            raise ValueError(f"batch_size needs m1 == m2, a multiple of batch_size; got m1={m1}, m2={m2}, "
-                             f"batch_size={batch_size}")
-    k = int(round(f * min(m1, m2)))
-    sd = np.sqrt(model.lam)
-    Z1 = rng.standard_normal((m1, model.r)) * sd
-    Z2 = rng.standard_normal((m2, model.r)) * sd
-    Z2[:k] = Z1[:k]  # slot i < k: x_i and y_i share their latent
-    X = Z1 @ model.U1.T + model.noise1.sample(m1, rng)
-    Y = Z2 @ model.U2.T + model.noise2.sample(m2, rng)
-    if batch_size is None:
-        p1, p2 = rng.permutation(m1), rng.permutation(m2)
-    else:  # same slot order on both sides, then y's shuffled inside each block
-        p1 = rng.permutation(m1)
-        p2 = rng.permuted(p1.reshape(-1, batch_size), axis=1).ravel()
-    row1, row2 = np.empty(m1, int), np.empty(m2, int)
-    row1[p1], row2[p2] = np.arange(m1), np.arange(m2)  # slot -> row
-    truth = np.column_stack([row1[:k], row2[:k]])
-    truth = truth[np.argsort(truth[:, 0])]
-    return UnpairedSample(Xu=X[p1], Yu=Y[p2], truth=truth)
-
-
-def _check_theta(theta) -> float:
-    if isinstance(theta, (bool, np.bool_)) or not isinstance(theta, (int, float, np.integer, np.floating)):
-        raise TypeError(f"theta must be a real number (or +inf, or 'auto'); got {theta!r}")
-    theta = float(theta)
-    if np.isnan(theta) or theta == -np.inf:
-        raise ValueError(f"theta must be a finite number or +inf; got {theta}")
-    return theta
-
-
-def match_pairs(similarity, theta: float = 0.0):
-    """Assignment step: the partial matching that maximises ``sum_P (s_ij - theta)``.
-
-    Solves the linear assignment problem on ``max(s - theta, 0)`` with
-    :func:`scipy.optimize.linear_sum_assignment` (Crouse, 2016)
-    and keeps the assigned pairs with ``s_ij > theta``: ``theta`` is the price
-    of a pair. Introduced in the chapter *Incorporating unpaired data*.
-
-    Parameters
-    ----------
-    similarity : array, shape (m1, m2)
-        ``s_ij``, e.g. ``(Xu @ G1.T) @ (Yu @ G2.T).T``.
-    theta : float or +inf
-
-    Returns
-    -------
-    pairs : ndarray of int, shape (k, 2)
-        ``(row, column)`` of the kept pairs, sorted by row.
-    values : ndarray, shape (k,)
-        Their similarities.
-
-    Examples
-    --------
-    >>> import numpy as np, mmcl
-    >>> s = np.array([[3.0, 1.0], [2.0, 0.5]])
-    >>> mmcl.match_pairs(s, theta=0.0)[0].tolist()
-    [[0, 0], [1, 1]]
-    >>> mmcl.match_pairs(s, theta=1.0)[0].tolist()   # (1, 1) is not worth its price
-    [[0, 0]]
-    """
-    s = as_data(similarity, "similarity", min_rows=1)
-    theta = _check_theta(theta)
-    if theta == np.inf:
-        return np.empty((0, 2), int), np.empty(0)
-    rows, cols = linear_sum_assignment(np.maximum(s - theta, 0.0), maximize=True)
-    values = s[rows, cols]
-    keep = values > theta
-    return np.column_stack([rows[keep], cols[keep]]), values[keep]
-
-
-def _assignment_values(s: np.ndarray) -> np.ndarray:
-    rows, cols = linear_sum_assignment(s, maximize=True)
-    return s[rows, cols]
-
-
-def decoy_threshold(real, decoy, target_fdr: float) -> float:
-    """Price ``theta`` from target and decoy best matches at a target FDR.
-
-    ``real`` are the similarities of the pairs chosen by the maximum-weight
-    assignment on ``s``; ``decoy`` those chosen on the mirrored problem
-    ``-s`` (similarities ``<e_i, -f_j>``), in which true partners are the
-    least attractive pairs, so every decoy match is a best match among
-    unrelated samples. For a threshold ``t`` the false discoveries among real
-    matches ``>= t`` are estimated by one plus the number of decoy matches
-    ``>= t`` (the ``+1`` keeps the estimate conservative when only a few
-    matches pass, where a count of zero decoys says little); the returned
-    ``theta`` is just below the smallest real value ``t`` with
-    ``(1 + #decoy(>= t)) / #real(>= t) <= target_fdr`` (``+inf`` if there is
-    none), so that ``s > theta`` keeps exactly the real matches ``>= t``.
-    Introduced in the chapter *Incorporating unpaired data*.
-
-    Parameters
-    ----------
-    real, decoy : array, shape (k,)
-    target_fdr : float in (0, 1)
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> import mmcl
-    >>> mmcl.decoy_threshold([5.0, 4.0, 3.0, 0.5], [1.0, 0.6, 0.2, 0.1], 0.4) < 3.0
-    True
-    """
-    q = _check_fdr(target_fdr)
-    real = np.sort(np.asarray(real, dtype=float).ravel())[::-1]
-    decoy = np.sort(np.asarray(decoy, dtype=float).ravel())
-    if real.size == 0:
-        return np.inf
-    n_decoy = decoy.size - np.searchsorted(decoy, real, side="left")  # decoys >= t
-    fdp = (1.0 + n_decoy) / np.arange(1, real.size + 1)
-    ok = np.flatnonzero(fdp <= q)
-    if ok.size == 0:
-        return np.inf
-    return float(np.nextafter(real[ok[-1]], -np.inf))
-
-
-def _check_fdr(q) -> float:
-    q = as_probability(q, "target_fdr")
-    if not 0.0 < q < 1.0:
-        raise ValueError(f"target_fdr must lie strictly between 0 and 1; got {q}")
-    return q
-
-
-def _blocks(m1: int, m2: int, batch_size, max_bytes: int):
-    """Row blocks of Xu and Yu matched with each other (one block if global)."""
-    if batch_size is None:
-        need = _COPIES * 8 * m1 * m2
-        if need > max_bytes:
-            raise ValueError(
-                f"a global assignment between m1 = {m1} and m2 = {m2} unpaired samples needs about "
-                f"{need / 2**20:.0f} MiB (limit max_assignment_bytes = {max_bytes / 2**20:.0f} MiB); "
-                f"pass batch_size to match within batches, or raise the limit")
-        return [np.arange(m1)], [np.arange(m2)]
-    b = int(np.ceil(max(m1, m2) / batch_size))
-    if _COPIES * 8 * int(np.ceil(m1 / b)) * int(np.ceil(m2 / b)) > max_bytes:
-        raise ValueError(f"batch_size = {batch_size} gives assignment problems above "
-                         f"max_assignment_bytes = {max_bytes}; use a smaller batch_size")
-    return np.array_split(np.arange(m1), b), np.array_split(np.arange(m2), b)
-
+__all__ = ["UnpairedFit", "fit_with_pairs", "fit_with_unpaired"]
 
 def _centre(A: np.ndarray) -> np.ndarray:
     return A - A.mean(axis=0)
@@ -277,7 +60,7 @@ def _rescaled(A: np.ndarray, norms: np.ndarray) -> np.ndarray:
 
 def _pseudo_S(X, Y, Xuc, Yuc, pairs, lam):
     n = X.shape[0]
-    S = _linear_S(X, Y)
+    S = linear_cross_covariance(X, Y)
     if len(pairs):
         S = S + (lam / (n - 1)) * (Xuc[pairs[:, 0]].T @ Yuc[pairs[:, 1]])
     return S
@@ -308,15 +91,15 @@ def _check_all(X, Y, Xu, Yu, r, rho, lam):
     return X, Y, Xu, Yu, r, as_positive(rho, "rho"), as_nonnegative(lam, "lam")
 
 
-def fit_with_pairs(X, Y, Xu, Yu, pairs, r, *, rho: float = 1.0, lam: float = 1.0) -> SVDFit:
+def fit_with_pairs(X, Y, Xu, Yu, r, *, pairs, rho: float = 1.0, lam: float = 1.0) -> SVDFit:
     """SVD fit on the pairs plus given pseudo-pairs (the oracle, with the truth).
 
     The rank-r SVD of ``S_P / rho`` with ``S_P = Xc^T Yc/(n-1) + lam/(n-1)
     sum_{(i,j) in P} xu_i yu_j^T`` (unpaired samples centred at their own
     means, not rescaled). With ``pairs`` the hidden truth and ``lam = 1`` it is
     the oracle that knows the true pairs; with no pairs it is
-    ``fit_svd(X, Y, r, rho)``. Introduced in
-    the chapter *Incorporating unpaired data*.
+    ``fit_svd(X, Y, r, rho=rho)``. Introduced in
+    the chapter `unpaired`.
 
     Parameters
     ----------
@@ -324,9 +107,9 @@ def fit_with_pairs(X, Y, Xu, Yu, pairs, r, *, rho: float = 1.0, lam: float = 1.0
     Y : array, shape (n, d2)
     Xu : array, shape (m1, d1)
     Yu : array, shape (m2, d2)
+    r : int
     pairs : array of int, shape (k, 2)
         ``(row of Xu, row of Yu)``, each row used at most once.
-    r : int
     rho : float > 0
     lam : float >= 0
         Weight of a pseudo-pair relative to a pair.
@@ -340,21 +123,21 @@ def fit_with_pairs(X, Y, Xu, Yu, pairs, r, *, rho: float = 1.0, lam: float = 1.0
     >>> import numpy as np, mmcl
     >>> rng = np.random.default_rng(0)
     >>> X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
-    >>> fit = mmcl.fit_with_pairs(X, Y, X[:5], Y[:5], np.empty((0, 2), int), 2)
+    >>> fit = mmcl.fit_with_pairs(X, Y, X[:5], Y[:5], 2, pairs=np.empty((0, 2), int))
     >>> bool(np.allclose(fit.G1, mmcl.fit_svd(X, Y, 2).G1))
     True
     """
     X, Y, Xu, Yu, r, rho, lam = _check_all(X, Y, Xu, Yu, r, rho, lam)
     P = _check_pairs(pairs, Xu.shape[0], Yu.shape[0])
     S = _pseudo_S(X, Y, _centre(Xu), _centre(Yu), P, lam)
-    return _svd_fit(S, r, rho)
+    return fit_svd_from_cross_covariance(S, r, rho=rho)
 
 
 @dataclass
 class UnpairedFit:
     """Result of :func:`fit_with_unpaired`.
 
-    Introduced in the chapter *Incorporating unpaired data*.
+    Introduced in the chapter `unpaired`.
 
     Attributes
     ----------
@@ -401,7 +184,7 @@ def fit_with_unpaired(X, Y, Xu, Yu, r, *, rho: float = 1.0, lam: float = 1.0, th
     so its current embedding has its modality's root-mean-square norm (see
     the module docstring for the loss both steps minimise). It stops when
     the matching no longer changes or after ``rounds`` rounds.
-    Introduced in the chapter *Incorporating unpaired data*.
+    Introduced in the chapter `unpaired`.
 
     Parameters
     ----------
@@ -457,16 +240,16 @@ def _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, bat
     auto = isinstance(theta, str)
     if auto and theta != "auto":
         raise ValueError(f"theta must be 'auto', a real number or +inf; got {theta!r}")
-    q = _check_fdr(target_fdr)
-    price = None if auto else _check_theta(theta)
+    q = as_target_fdr(target_fdr)
+    price = None if auto else as_price(theta)
     rounds = as_int(rounds, "rounds", low=1)
     if batch_size is not None:
         batch_size = as_int(batch_size, "batch_size", low=1)
     max_bytes = as_int(max_assignment_bytes, "max_assignment_bytes", low=1)
-    blocks1, blocks2 = _blocks(Xu.shape[0], Yu.shape[0], batch_size, max_bytes)
+    blocks1, blocks2 = assignment_blocks(Xu.shape[0], Yu.shape[0], batch_size, max_bytes)
     Xuc, Yuc = _centre(Xu), _centre(Yu)
     n = X.shape[0]
-    fit = _svd_fit(_linear_S(X, Y), r, rho)
+    fit = fit_svd_from_cross_covariance(linear_cross_covariance(X, Y), r, rho=rho)
     P = np.empty((0, 2), int)
     hist = {"theta": [np.inf], "n_pairs": [0], "loss": [fit.value], "changed": [0]}
     pair_history, values, converged = [P], np.empty(0), False
@@ -474,8 +257,8 @@ def _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, bat
         (A, nu), (C, mu) = _unit_rows(Xuc @ fit.G1.T), _unit_rows(Yuc @ fit.G2.T)
         sims = [A[b1] @ C[b2].T for b1, b2 in zip(blocks1, blocks2)]  # cosines
         th = price if not auto else decoy_threshold(
-            np.concatenate([_assignment_values(s) for s in sims]),
-            np.concatenate([_assignment_values(-s) for s in sims]), q)
+            np.concatenate([best_match_values(s) for s in sims]),
+            np.concatenate([best_match_values(-s) for s in sims]), q)
         found = [match_pairs(s, th) for s in sims]
         newP = np.concatenate([np.column_stack([b1[p[:, 0]], b2[p[:, 1]]])
                                for (p, _), b1, b2 in zip(found, blocks1, blocks2)])
@@ -485,7 +268,7 @@ def _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, bat
         changed = len(_set(newP) ^ _set(P))
         P = newP
         Xv, Yv = _rescaled(Xuc, nu), _rescaled(Yuc, mu)
-        fit = _svd_fit(_pseudo_S(X, Y, Xv, Yv, P, lam), r, rho)
+        fit = fit_svd_from_cross_covariance(_pseudo_S(X, Y, Xv, Yv, P, lam), r, rho=rho)
         scale = np.sqrt(np.mean(nu**2) * np.mean(mu**2))
         extra = lam * th * scale * len(P) / (n - 1) if len(P) else 0.0
         for key, val in (("theta", th), ("n_pairs", len(P)), ("loss", fit.value + extra), ("changed", changed)):

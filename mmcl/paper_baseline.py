@@ -1,6 +1,7 @@
-"""The paper's own procedure for unpaired data, in NumPy.
+"""The paper's baseline: Nakada et al.'s cosine-CLIP procedure for unpaired data.
 
-Introduced in the chapter *Incorporating unpaired data*. Nakada et al.
+This is the procedure of the paper, reproduced in NumPy as a baseline for the
+book's own closed-form methods; introduced in the chapter `unpaired`. Nakada et al.
 (2023, Section 5.1) train linear encoders without bias with the CLIP loss on
 cosine similarities (temperature ``tau``), the AdamW optimiser
 (Loshchilov and Hutter, 2019; learning rate 2e-3 and PyTorch's defaults
@@ -21,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ._checks import as_data, as_generator, as_int, as_nonnegative, as_positive, as_rank
+from ._threads import one_blas_thread
 
-__all__ = ["cosine_clip_loss", "PaperFit", "paper_procedure"]
+__all__ = ["cosine_clip_loss", "AdamW", "PaperFit", "paper_procedure"]
 
 
 def _normalise(E):
@@ -86,7 +87,7 @@ def cosine_clip_loss(G1, G2, X, Y, *, tau: float = 1.0, top: bool = False):
 
     where ``Pos`` is the diagonal (pairs) or, with ``top=True``, the ``B``
     largest entries of ``K`` (unpaired batches). Introduced in the chapter
-    *Incorporating unpaired data*.
+    `unpaired`.
 
     Parameters
     ----------
@@ -123,8 +124,33 @@ def cosine_clip_loss(G1, G2, X, Y, *, tau: float = 1.0, top: bool = False):
     return float(value[0]), (g1[0].T, g2[0].T)
 
 
-class _AdamW:
-    """AdamW with decoupled weight decay, one step counter per lane."""
+class AdamW:
+    """AdamW (Loshchilov and Hutter, 2019) as in PyTorch, one step counter per lane.
+
+    A step on lanes ``[:c]`` first decays the parameters,
+    ``p <- p (1 - lr wd)``, then takes the Adam step with bias-corrected
+    moments, ``p <- p - lr m_hat / (sqrt(v_hat) + eps)``. Introduced in the
+    chapter `unpaired`.
+
+    Parameters
+    ----------
+    params : list of ndarrays, each of shape (lanes, ...)
+        Updated in place.
+    lanes : int
+    lr, wd : float
+        Learning rate and weight decay.
+    betas : (float, float)
+    eps : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmcl.paper_baseline import AdamW
+    >>> p = np.ones((1, 1, 1))
+    >>> AdamW([p], 1, lr=0.1, wd=0.5).step([np.ones((1, 1, 1))], 1)
+    >>> round(float(p[0, 0, 0]), 6)    # 1 * (1 - 0.05) - 0.1 * 1 / (1 + 1e-8)
+    0.85
+    """
 
     def __init__(self, params, lanes, lr, wd, betas=(0.9, 0.999), eps=1e-8):
         self.params, self.lr, self.wd, self.betas, self.eps = params, lr, wd, betas, eps
@@ -149,7 +175,7 @@ class _AdamW:
 class PaperFit:
     """Result of :func:`paper_procedure` (one entry per lane).
 
-    Introduced in the chapter *Incorporating unpaired data*.
+    Introduced in the chapter `unpaired`.
 
     Attributes
     ----------
@@ -181,8 +207,7 @@ def paper_procedure(X, Y, Xu, Yu, r, *, rng, epochs: int = 100, unpaired_epochs:
 
     Runs ``L`` independent trainings at once. Batches are consecutive rows in
     the given order (no reshuffling, as in the paper); a remainder smaller
-    than a batch is not used. Introduced in the chapter *Incorporating
-    unpaired data*.
+    than a batch is not used. Introduced in the chapter `unpaired`.
 
     Parameters
     ----------
@@ -233,9 +258,9 @@ def paper_procedure(X, Y, Xu, Yu, r, *, rng, epochs: int = 100, unpaired_epochs:
         raise ValueError("Xu and Yu must have the same number of rows in every lane")
     W1t = rng.uniform(-1, 1, (L, d1, r)) / np.sqrt(d1)
     W2t = rng.uniform(-1, 1, (L, d2, r)) / np.sqrt(d2)
-    opt = _AdamW([W1t, W2t], L, lr, wd)
+    opt = AdamW([W1t, W2t], L, lr, wd)
     # Thousands of tiny products: threads cost more than they save.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         _pairs_phase(opt, X, Y, B, epochs, tau)
         G1p, G2p = W1t.transpose(0, 2, 1).copy(), W2t.transpose(0, 2, 1).copy()
         _unpaired_phase(opt, Xu, Yu, B, unpaired_epochs, tau)
@@ -262,7 +287,7 @@ def _unpaired_phase(opt, Xu, Yu, B, epochs, tau):
     pad = lambda arrs: np.stack([np.pad(arrs[k][: nb[k] * B], ((0, width - nb[k] * B), (0, 0))) for k in order])
     Xs, Ys = pad(Xu), pad(Yu)
     W1t, W2t = opt.params
-    sub = _AdamW([W1t[order], W2t[order]], len(order), opt.lr, opt.wd)
+    sub = AdamW([W1t[order], W2t[order]], len(order), opt.lr, opt.wd)
     sub.m = [m[order] for m in opt.m]
     sub.v = [v[order] for v in opt.v]
     sub.t = opt.t[order].copy()
