@@ -9,11 +9,12 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The browser test drives the system's Chromium (Debian package `chromium`).
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
 
-.PHONY: help setup book test unit notebooks site browser chromium lab bench clean
+.PHONY: help setup book test lint unit notebooks site browser chromium lab bench clean
 
 help:
 	@echo "make book   build the HTML book into _build/html"
-	@echo "make test   unit tests, notebooks (nbval), a strict build of the book, browser test of the site"
+	@echo "make test   lint, unit tests, notebooks (nbval), a strict build of the book, browser test of the site"
+	@echo "make lint   ruff: lint and format check of the package, tests and notebooks"
 	@echo "make lab    JupyterLab on the book, with the project's environment"
 	@echo "make bench  speed benchmarks"
 	@echo "make clean  remove build output and caches"
@@ -22,7 +23,6 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -30,6 +30,10 @@ setup: $(STAMP)
 book: setup
 	$(BIN)/jupyter-book build .
 	@echo "Open file://$(CURDIR)/_build/html/index.html"
+
+lint: setup
+	$(BIN)/ruff check mmcl tests book
+	$(BIN)/ruff format --check mmcl tests book
 
 unit: setup
 	$(BIN)/python -m pytest -q tests mmcl
@@ -56,7 +60,7 @@ chromium:
 browser: site chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/python tests/browser_check.py _build/html
 
-test: unit notebooks site browser
+test: lint unit notebooks site browser
 
 lab: setup
 	$(BIN)/jupyter lab book

@@ -8,12 +8,11 @@
    twice and the browser logged "Identifier 'THEBE_JS_URL' has already been
    declared". The duplicate inline scripts are removed from each page before
    it is rendered.
-2. Docstrings of ``mmcl`` name the chapter that introduces each function
-   ("Introduced in the chapter *From contrastive loss to SVD*"). On the API
-   page that title becomes a link to the chapter, using the title -> document
-   map ``mmcl_chapters`` of ``_config.yml``. A title missing from the map is a
-   warning (so a typo fails the strict build); a chapter not built yet stays
-   plain text.
+2. Docstrings of ``mmcl`` name the chapter that introduces each function by
+   its document name ("Introduced in the chapter `loss_to_svd`"). On the API
+   page that name becomes a link to ``book/<name>``, shown with the chapter's
+   title. A name that is not a document of the book is a warning, so a typo
+   fails the strict build.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import re
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
-CHAPTER = re.compile(r"the\s+chapter\s+\*([^*]+)\*")
+CHAPTER = re.compile(r"\bchapter\s+`(\w+)`")
 
 
 def _dedupe_inline_scripts(app, pagename, templatename, context, doctree):
@@ -41,18 +40,13 @@ def _dedupe_inline_scripts(app, pagename, templatename, context, doctree):
 
 
 def _link_chapters(app, what, name, obj, options, lines):
-    chapters = app.config.mmcl_chapters
-
     def link(match):
-        title = " ".join(match.group(1).split())
-        doc = chapters.get(title)
-        if doc is None:
-            logger.warning(f"{name}: docstring names an unknown chapter {title!r} "
-                           f"(known: {sorted(chapters)}); add it to mmcl_chapters in _config.yml")
-            return match.group(0)
+        doc = f"book/{match.group(1)}"
         if doc not in app.env.found_docs:
+            logger.warning(f"{name}: docstring names the chapter {match.group(1)!r}, but the book "
+                           f"has no document {doc}")
             return match.group(0)
-        return f"the chapter :doc:`{title} </{doc}>`"
+        return f"chapter :doc:`/{doc}`"
 
     text = "\n".join(lines)
     new = CHAPTER.sub(link, text)
@@ -61,7 +55,6 @@ def _link_chapters(app, what, name, obj, options, lines):
 
 
 def setup(app):
-    app.add_config_value("mmcl_chapters", {}, "env")
     app.connect("html-page-context", _dedupe_inline_scripts)
     app.connect("autodoc-process-docstring", _link_chapters)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
