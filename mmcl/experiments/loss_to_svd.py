@@ -2,7 +2,7 @@
 the singular triples its critical points select.
 
 Runners return dataclasses of NumPy arrays (no plotting); the figures and the
-explorer live in :mod:`mmcl.figures.loss_to_svd`.
+explorer live in ``mmcl.figures.loss_to_svd``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Runners repeat an experiment over many seeds at once and return dataclasses
 of NumPy arrays with the seed axis first (no plotting); the figures live in
-:mod:`mmcl.figures.robustness`.
+``mmcl.figures.robustness``.
 """
 
 from __future__ import annotations

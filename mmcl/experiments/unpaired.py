@@ -4,7 +4,7 @@ Each seed draws its own model, pairs and unpaired samples from one integer
 taken from ``rng``, and reuses them for every setting of a sweep (common
 random numbers), so the settings differ only in what the sweep varies.
 Runners return dataclasses (no plotting); the figures and the explorer live
-in :mod:`mmcl.figures.unpaired`.
+in ``mmcl.figures.unpaired``.
 """
 
 from __future__ import annotations

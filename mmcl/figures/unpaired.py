@@ -98,7 +98,7 @@ def explorer(*, rng=0) -> Explorer:
     """Explorer of the chapter `unpaired`.
 
     Controls: signal-to-noise ratio, fraction of unpaired samples with a
-    partner, m and the target FDR; the view (:func:`explorer_view`) shows
+    partner, m and the target FDR; the view (``explorer_view``) shows
     the matched cosine similarities, precision and recall, and the subspace
     errors of pairs only, the algorithm and the oracle
     (:func:`mmcl.experiments.unpaired.explorer_view`).
