@@ -10,8 +10,9 @@ runners live in :mod:`mmcl.experiments`, its figures and explorer in
 
 from .baselines import (masked_view_covariance, masked_view_covariance_population, pca,
                         unimodal_contrastive, unimodal_contrastive_population)
-from .data import (Noise, PairedSample, TwoModalityModel, UnpairedSample, coherence,
-                   coherent_orthonormal, make_model, mismatch, random_orthonormal, sample_unpaired)
+from .bases import coherence, coherent_orthonormal, random_orthonormal
+from .data import (Noise, PairedSample, TwoModalityModel, UnpairedSample, make_model, mismatch,
+                   sample_unpaired)
 from .datasets import load_digit_halves
 from .experiments.loss_to_svd import SelectionGrid, selection_grid
 from .losses import (CLIPLoss, ContrastiveLoss, LinearLoss, LogitLoss, clip_loss,
