@@ -86,7 +86,7 @@ def coherence(U) -> float:
     >>> mmcl.coherence(np.eye(4)[:, :2])   # all mass on 2 of 4 coordinates: d/r
     2.0
     """
-    U = np.asarray(U, dtype=float)
+    U = as_data(U, "U", min_rows=1)
     d, r = U.shape
     return float(d / r * np.max(np.sum(U**2, axis=1)))
 
