@@ -1,7 +1,6 @@
 """mmcl.baselines: unimodal contrastive learning with random masking, and PCA."""
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 

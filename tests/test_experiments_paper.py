@@ -1,7 +1,6 @@
 """mmcl.experiments.paper: the reproduction of Nakada et al. (2023), Section 5.1."""
 
 import numpy as np
-import pytest
 
 import mmcl.experiments.paper as paper
 from mmcl.experiments.paper import paper_reproduction

@@ -1,7 +1,6 @@
 """mmcl.experiments.sampling: batches with shared draws for every eps, and running sums."""
 
 import numpy as np
-import pytest
 
 import mmcl
 from mmcl.experiments import robustness_model, sample_batch

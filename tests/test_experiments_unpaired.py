@@ -1,7 +1,6 @@
 """mmcl.experiments.unpaired: the chapter's problem, detection, calibration, gain, explorer view."""
 
 import numpy as np
-import pytest
 
 import mmcl
 from mmcl.experiments.unpaired import (detection_sweep, explorer_view, fdr_calibration, round_scores,
