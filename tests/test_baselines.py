@@ -37,14 +37,8 @@ def test_masked_view_covariance_centres_first():
                                                               center=False), atol=1e-12)
 
 
-def _model(noise, d=15, r=2, rng=0):
-    if noise == "heteroskedastic":
-        return mmcl.make_model(d, d, r, rng=rng, signal=4.0, heteroskedasticity=(2.0, 0.0), support=2 * r)
-    return mmcl.make_model(d, d, r, rng=rng, signal=4.0, nuisance_rank=(3, 0), support=2 * r)
-
-
 def test_unimodal_population_limit():
-    model = _model("heteroskedastic")
+    model = mmcl.make_model(15, 15, 2, rng=0, signal=4.0, heteroskedasticity=(2.0, 0.0), support=4)
     Sigma = model.covariance(1)
     X = model.sample(100_000, rng=1).X
     S = mmcl.masked_view_covariance(X, rng=2)

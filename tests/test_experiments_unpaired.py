@@ -32,9 +32,9 @@ def test_round_scores_repeat_the_last_round():
 
 
 def test_detection_sweep():
-    out = detection_sweep(snrs=[2.0, 16.0], fractions=[1.0, 0.5], seeds=2, rng=0, rounds=3, **SMALL)
+    out = detection_sweep(snrs=[2.0, 16.0], fractions=[1.0, 0.5], seeds=2, rng=0, rounds=6, **SMALL)
     assert out.precision.shape == out.recall.shape == (2, 2, 2)
-    assert out.round_precision.shape == out.round_recall.shape == (2, 2, 2, 4)
+    assert out.round_precision.shape == out.round_recall.shape == (2, 2, 2, 7)
     np.testing.assert_array_equal(out.snrs, [2.0, 16.0])
     # Round 0 is the pairs-only fit: nothing detected.
     np.testing.assert_array_equal(out.round_precision[..., 0], 1.0)
@@ -43,8 +43,10 @@ def test_detection_sweep():
     np.testing.assert_array_equal(out.round_precision[..., -1], out.precision)
     np.testing.assert_array_equal(out.round_recall[..., -1], out.recall)
     assert np.all((out.precision >= 0) & (out.precision <= 1))
-    # At high SNR with every sample partnered most pairs are found.
+    # At high SNR with every sample partnered many pairs are found, and the matching converges
+    # before the rounds run out (so the last rounds are padding).
     assert out.recall[0, 1].mean() > 0.3
+    assert np.all(out.round_recall[0, 1, :, -2] == out.round_recall[0, 1, :, -1])
 
 
 def test_detection_sweep_settings_share_their_problem():
