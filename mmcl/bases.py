@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_generator, as_int
+from ._checks import as_data, as_generator, as_int
 
 __all__ = ["random_orthonormal", "coherent_orthonormal", "coherence"]
 
@@ -68,6 +68,6 @@ def coherence(U) -> float:
     >>> mmcl.coherence(np.eye(4)[:, :2])   # all mass on 2 of 4 coordinates: d/r
     2.0
     """
-    U = np.asarray(U, dtype=float)
+    U = as_data(U, "U", min_rows=1)
     d, r = U.shape
     return float(d / r * np.max(np.sum(U**2, axis=1)))

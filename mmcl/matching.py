@@ -125,8 +125,8 @@ def decoy_threshold(real, decoy, target_fdr: float) -> float:
     True
     """
     q = as_target_fdr(target_fdr)
-    real = np.sort(np.asarray(real, dtype=float).ravel())[::-1]
-    decoy = np.sort(np.asarray(decoy, dtype=float).ravel())
+    real = np.sort(_finite_values(real, "real"))[::-1]
+    decoy = np.sort(_finite_values(decoy, "decoy"))
     if real.size == 0:
         return np.inf
     n_decoy = decoy.size - np.searchsorted(decoy, real, side="left")  # decoys >= t
@@ -135,6 +135,13 @@ def decoy_threshold(real, decoy, target_fdr: float) -> float:
     if ok.size == 0:
         return np.inf
     return float(np.nextafter(real[ok[-1]], -np.inf))
+
+
+def _finite_values(values, name: str) -> np.ndarray:
+    values = np.asarray(values, dtype=float).ravel()
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return values
 
 
 def assignment_blocks(m1: int, m2: int, batch_size, max_bytes: int):

@@ -199,9 +199,19 @@ def detection_scores(pairs, truth):
     >>> mmcl.detection_scores([[0, 1], [2, 0]], [[0, 1], [1, 2]])
     (0.5, 0.5)
     """
-    P = np.asarray(pairs, dtype=int).reshape(-1, 2)
-    T = np.asarray(truth, dtype=int).reshape(-1, 2)
+    P, T = _index_pairs(pairs, "pairs"), _index_pairs(truth, "truth")
     hits = len(set(map(tuple, P.tolist())) & set(map(tuple, T.tolist())))
     precision = hits / len(P) if len(P) else 1.0
     recall = hits / len(T) if len(T) else 1.0
     return float(precision), float(recall)
+
+
+def _index_pairs(P, name: str) -> np.ndarray:
+    """``P`` as a (k, 2) integer array of (row of Xu, row of Yu); empty input gives (0, 2)."""
+    P = np.asarray(P)
+    if P.size == 0:
+        return np.empty((0, 2), int)
+    if P.ndim != 2 or P.shape[1] != 2 or not np.issubdtype(P.dtype, np.integer):
+        raise ValueError(f"{name} must be a (k, 2) integer array of (row of Xu, row of Yu); "
+                         f"got shape {P.shape} and dtype {P.dtype}")
+    return P

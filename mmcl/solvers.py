@@ -358,10 +358,12 @@ def spectral_selection(G1, G2, S, *, rho: float):
     >>> selected, bool(residual < 1e-12)
     (array([0, 1]), True)
     """
-    G1 = np.asarray(G1, dtype=float)
-    G2 = np.asarray(G2, dtype=float)
+    G1 = as_data(G1, "G1", min_rows=1)
+    G2 = as_data(G2, "G2", min_rows=1)
+    if G1.shape[0] != G2.shape[0]:
+        raise ValueError(f"G1 and G2 must have the same number of rows r; got {G1.shape[0]} and {G2.shape[0]}")
     S = np.asarray(S, dtype=float)
-    if S.ndim != 2 or G1.ndim != 2 or G2.ndim != 2 or S.shape != (G1.shape[1], G2.shape[1]):
+    if S.ndim != 2 or S.shape != (G1.shape[1], G2.shape[1]):
         raise ValueError(f"S must have shape (d1, d2) = ({G1.shape[-1]}, {G2.shape[-1]}); got {S.shape}")
     rho = as_positive(rho, "rho")
     M = rho * (G1.T @ G2)

@@ -1,4 +1,4 @@
-"""The loss family of the chapter *From contrastive loss to SVD*."""
+"""mmcl.losses: the LogitLoss seam (base) and the (phi, psi) family with CLIP and the linear loss."""
 
 import numpy as np
 import pytest
@@ -35,6 +35,16 @@ def _generic(kind, tau=1.0, rho=0.0, n=None):
                                 psi=lambda t: t, dpsi=np.ones_like, rho=rho)
 
 
+class SquaredToIdentity(mmcl.LogitLoss):
+    """A loss of the reader's own: mean squared distance of the logits to the identity."""
+
+    def logit_gradient(self, K):
+        D = K - np.eye(K.shape[0])
+        return float(np.sum(D**2)) / K.size, 2 * D / K.size
+
+
+# --- the family: CLIP and the linear loss ---------------------------------------
+
 @given(shapes, st.floats(0.2, 5.0), st.floats(0.0, 2.0))
 def test_clip_is_tau_times_symmetric_cross_entropy(shape, tau, rho):
     G1, G2, X, Y = _draw(shape)
@@ -65,18 +75,31 @@ def test_gradient_matches_finite_differences(shape, kind, rho):
         assert np.linalg.norm(a - b) <= 1e-6 * max(np.linalg.norm(a), 1e-3)
 
 
-@given(shapes, st.sampled_from(["clip", "linear", "generic"]), st.floats(0.0, 1.0))
+@given(shapes, st.sampled_from(["clip", "linear", "generic", "own"]), st.floats(0.0, 1.0))
 def test_gradient_identity_through_S_beta(shape, kind, rho):
     G1, G2, X, Y = _draw(shape)
     loss = {"clip": mmcl.clip_loss(1.3, rho), "linear": mmcl.linear_loss(rho),
             "generic": mmcl.ContrastiveLoss(phi=np.log1p, dphi=lambda u: 1 / (1 + u),
                                             psi=lambda t: np.logaddexp(0, t),
-                                            dpsi=lambda t: 1 / (1 + np.exp(-t)), rho=rho)}[kind]
+                                            dpsi=lambda t: 1 / (1 + np.exp(-t)), rho=rho),
+            "own": SquaredToIdentity(rho=rho)}[kind]
     S = mmcl.contrastive_cross_covariance(X, Y, loss.weights(G1, G2, X, Y))
     np.testing.assert_allclose(S, loss.cross_covariance(G1, G2, X, Y), rtol=1e-10, atol=1e-12)
     dG1, dG2 = loss.gradient(G1, G2, X, Y)
     np.testing.assert_allclose(dG1, -G2 @ S.T + rho * G2 @ G2.T @ G1, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(dG2, -G1 @ S + rho * G1 @ G1.T @ G2, rtol=1e-9, atol=1e-12)
+
+
+@given(shapes, st.sampled_from(["clip", "linear", "own"]), st.floats(0.0, 1.0))
+def test_losses_are_invariant_under_invertible_reparametrisation(shape, kind, rho):
+    """(G1, G2) -> (A G1, A^{-T} G2) keeps K and G1^T G2, so every loss of K and R."""
+    G1, G2, X, Y = _draw(shape)
+    r = G1.shape[0]
+    A = np.random.default_rng(shape[-1]).standard_normal((r, r)) + 3 * np.eye(r)
+    loss = {"clip": mmcl.clip_loss(0.8, rho), "linear": mmcl.linear_loss(rho),
+            "own": SquaredToIdentity(rho=rho)}[kind]
+    moved = loss.value(A @ G1, np.linalg.inv(A).T @ G2, X, Y)
+    assert moved == pytest.approx(loss.value(G1, G2, X, Y), rel=1e-9, abs=1e-10)
 
 
 def test_linear_weights_and_cross_covariance(rng):
@@ -89,6 +112,20 @@ def test_linear_weights_and_cross_covariance(rng):
     S = mmcl.linear_cross_covariance(X, Y)
     np.testing.assert_allclose(S, Xc.T @ Yc / (n - 1), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(mmcl.contrastive_cross_covariance(X, Y, beta), S, rtol=1e-12, atol=1e-14)
+    # The linear loss's S does not depend on the encoders.
+    np.testing.assert_allclose(mmcl.linear_loss().cross_covariance(3 * G1, -G2, X, Y), S, rtol=1e-12)
+
+
+def test_linear_embedding_gradient_equals_the_n_by_n_route(rng):
+    """LinearLoss overrides embedding_gradient; the base class's n x n route must agree."""
+    G1, G2, X, Y = random_problem(rng, n=11)
+    E1, E2 = X @ G1.T, Y @ G2.T
+    loss = mmcl.linear_loss()
+    fast = loss.embedding_gradient(E1, E2)
+    slow = mmcl.LogitLoss.embedding_gradient(loss, E1, E2)
+    assert fast[0] == pytest.approx(slow[0], rel=1e-12, abs=1e-14)
+    for a, b in zip(fast[1:], slow[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
 
 
 def test_clip_weights_are_softmax_probabilities(rng):
@@ -110,6 +147,17 @@ def test_clip_weights_tend_to_scaled_linear_weights_as_tau_grows(rng):
     err = [np.abs(mmcl.clip_loss(tau).weights(G1, G2, X, Y) - (n - 1) / n * lin).max() for tau in (1e1, 1e3, 1e5)]
     # The gap shrinks like 1/tau.
     assert err[0] > 50 * err[1] > 2500 * err[2] and err[2] < 1e-6
+
+
+def test_small_logits_give_clip_the_scaled_linear_cross_covariance():
+    """Near K = 0 CLIP's S(beta) is (n-1)/n times the linear loss's: the start of the power phase."""
+    rng = np.random.default_rng(5)
+    X, Y = rng.standard_normal((100, 6)), rng.standard_normal((100, 5))
+    n = len(X)
+    G1 = 1e-8 * np.random.default_rng(0).standard_normal((2, X.shape[1]))
+    G2 = 1e-8 * np.random.default_rng(1).standard_normal((2, Y.shape[1]))
+    S0 = mmcl.clip_loss(1.0).cross_covariance(G1, G2, X, Y)
+    np.testing.assert_allclose(S0, (n - 1) / n * mmcl.linear_cross_covariance(X, Y), rtol=1e-6, atol=1e-12)
 
 
 def test_balanced_weights_are_translation_invariant_clip_weights_are_not(rng):
@@ -150,5 +198,57 @@ def test_clip_finite_for_tiny_temperature_and_huge_logits(rng):
 def test_loss_reprs_and_generic_callable_check():
     assert "tau=0.5" in repr(mmcl.clip_loss(0.5))
     assert "rho=0.2" in repr(mmcl.linear_loss(0.2))
+    assert "rho=0.3" in repr(SquaredToIdentity(rho=0.3))
     with pytest.raises(TypeError, match="phi"):
         mmcl.ContrastiveLoss(phi=1.0, dphi=np.ones_like, psi=np.exp, dpsi=np.exp)
+
+
+# --- the seam: a loss of one's own ------------------------------------------------
+
+def test_own_loss_gets_value_gradient_weights_from_logit_gradient(rng):
+    G1, G2, X, Y = random_problem(rng, n=9)
+    loss = SquaredToIdentity(rho=0.4)
+    K = (X @ G1.T) @ (Y @ G2.T).T
+    expected = np.mean((K - np.eye(9)) ** 2) + 0.2 * np.linalg.norm(G1.T @ G2) ** 2
+    assert loss.value(G1, G2, X, Y) == pytest.approx(expected, rel=1e-12)
+    numeric = mmcl.finite_difference_gradient(loss, G1, G2, X, Y)
+    for a, b in zip(loss.gradient(G1, G2, X, Y), numeric):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
+    C = 2 * (K - np.eye(9)) / K.size
+    beta = loss.weights(G1, G2, X, Y)
+    np.testing.assert_allclose(np.diag(beta), -np.diag(C), rtol=1e-12)
+    off = ~np.eye(9, dtype=bool)
+    np.testing.assert_allclose(beta[off], C[off], rtol=1e-12)
+    # fit_gd accepts any LogitLoss.
+    fit = mmcl.fit_gd(X, Y, 2, loss, steps=20, lr=0.05, rng=0, init=(G1, G2))
+    assert fit.history[-1] < fit.history[0]
+
+
+def test_base_class_asks_for_logit_gradient(rng):
+    G1, G2, X, Y = random_problem(rng)
+    with pytest.raises(NotImplementedError, match="logit_gradient"):
+        mmcl.LogitLoss().value(G1, G2, X, Y)
+
+
+def test_finite_difference_hessian_at_the_svd_minimum():
+    """r^2 zero eigenvalues (the GL(r) symmetry), the others positive, and H v = directional change of the gradient."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.standard_normal((40, 4)), rng.standard_normal((40, 3))
+    X[:, 0] *= 3.0
+    rho, r = 0.7, 2
+    fit = mmcl.fit_svd(X, Y, r, rho=rho)
+    loss = mmcl.linear_loss(rho)
+    H = mmcl.finite_difference_hessian(loss, fit.G1, fit.G2, X, Y)
+    assert H.shape == (r * 7, r * 7)
+    np.testing.assert_allclose(H, H.T, atol=0)
+    eig = np.linalg.eigvalsh(H)
+    assert np.all(np.abs(eig[: r * r]) < 1e-6) and eig[r * r] > 1e-3
+    v = rng.standard_normal(r * 7)
+    t = 1e-6
+
+    def grad(theta):
+        g = loss.gradient(theta[: r * 4].reshape(r, 4), theta[r * 4:].reshape(r, 3), X, Y)
+        return np.concatenate([g[0].ravel(), g[1].ravel()])
+
+    theta = np.concatenate([fit.G1.ravel(), fit.G2.ravel()])
+    np.testing.assert_allclose(H @ v, (grad(theta + t * v) - grad(theta - t * v)) / (2 * t), atol=1e-6)

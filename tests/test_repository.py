@@ -117,12 +117,12 @@ STYLE_CODE = re.compile(r"rcParams|plt\.style|sns\.set|set_palette|mpl\.rc\(|mat
 
 
 def figure_problems(nb: dict) -> list[str]:
-    """Glued figures need a name, alt text and a caption; style code belongs in mmcl.plots."""
+    """Glued figures need a name, alt text and a caption; style code belongs in mmcl.figures.style."""
     problems = []
     for cell in nb["cells"]:
         src = "".join(cell["source"])
         if cell["cell_type"] == "code" and STYLE_CODE.search(src):
-            problems.append(f"style code in a notebook cell (move it to mmcl/plots.py): {src[:60]!r}")
+            problems.append(f"style code in a notebook cell (move it to mmcl/figures/style.py): {src[:60]!r}")
         if cell["cell_type"] != "markdown":
             continue
         for key, body in FIGURE.findall(src):
@@ -175,7 +175,7 @@ def widget_problems(nb: dict) -> list[str]:
 
 
 def test_widget_problems_are_detected():
-    live = {"cell_type": "code", "source": "explorer = mmcl.widgets.x()\nexplorer.widget()", "metadata": {}}
+    live = {"cell_type": "code", "source": "explorer = mmcl.figures.x.explorer()\nexplorer.widget()", "metadata": {}}
     tagged = {**live, "metadata": {"tags": ["remove-output"]}}
     static = {"cell_type": "code", "source": 'glue("fig-x", explorer.figure(), display=False)', "metadata": {}}
     assert len(widget_problems({"cells": [live]})) == 2

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_generator, as_int, as_pair, as_positive, as_rank
+from .._checks import as_data, as_generator, as_int, as_pair, as_positive, as_rank
 from ..data import make_model
 from ..losses import clip_loss, linear_cross_covariance, linear_loss
 from ..metrics import sin_theta
@@ -127,6 +127,10 @@ def power_phase(X, Y, r, *, tau: float, rho: float, lr: float, steps: int, rng,
     r = as_rank(r, X.shape[1], Y.shape[1])
     lr = as_positive(lr, "lr")
     rng = as_generator(rng)
+    if truth is not None:
+        truth = as_data(truth, "truth", min_rows=1)
+        if truth.shape[0] != X.shape[1]:
+            raise ValueError(f"truth must have d1 = X.shape[1] = {X.shape[1]} rows; got shape {truth.shape}")
     start = (as_positive(init_scale, "init_scale") * rng.standard_normal((r, X.shape[1])),
              init_scale * rng.standard_normal((r, Y.shape[1])))
     options = dict(steps=steps, lr=lr, rng=rng, init=start, record_every=1)

@@ -102,6 +102,8 @@ def paper_reproduction(*, Ns, seeds: int = 2, rng, n: int = 300, n_test: int = 1
     ((1, 1), (1,))
     """
     Ns = np.array([as_int(N, "Ns", low=0) for N in np.atleast_1d(Ns)])
+    if np.any(Ns % as_int(batch_size, "batch_size", low=2)):
+        raise ValueError(f"Ns must be multiples of batch_size = {batch_size}; got {Ns.tolist()}")
     seeds = as_int(seeds, "seeds", low=1)
     rng = as_generator(rng)
     models, pairs, un, tests = [], [], [], []

@@ -185,6 +185,7 @@ def robustness_sweep(model: TwoModalityModel, *, ns, epss, seeds: int = 10, rng,
     epss = np.array([as_probability(float(e), "epss") for e in np.atleast_1d(epss)])
     seeds = as_int(seeds, "seeds", low=1)
     augmentations = as_int(augmentations, "augmentations", low=1)
+    chunk = as_int(chunk, "chunk", low=1)
     rng = as_generator(rng)
     pop = masked_view_covariance_population(model.covariance(1))
     Wpop = top_eigenvectors(pop, model.r).T

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_generator, as_int, as_probability
+from .._checks import as_generator, as_int, as_positive, as_probability
 from .._threads import one_blas_thread
 from ..baselines import pca, unimodal_contrastive
 from ..data import TwoModalityModel, mismatch
@@ -90,7 +90,7 @@ def clip_vs_linear(model: TwoModalityModel, *, n: int, epss, taus=(1.0,), rho: f
         raise TypeError(f"model must be a TwoModalityModel; got {type(model).__name__}")
     n = as_int(n, "n", low=2)
     epss = [as_probability(float(e), "epss") for e in np.atleast_1d(epss)]
-    taus = [clip_loss(float(t)).tau for t in np.atleast_1d(taus)]
+    taus = [as_positive(float(t), "taus") for t in np.atleast_1d(taus)]
     seeds = as_int(seeds, "seeds", low=1)
     rng = as_generator(rng)
     record = np.arange(0, as_int(steps, "steps", low=0) + 1, as_int(record_every, "record_every", low=1))

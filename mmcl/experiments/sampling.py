@@ -62,7 +62,8 @@ def sample_batch(model: TwoModalityModel, seeds: int, n: int, *, rng) -> Batch:
     ----------
     model : TwoModalityModel
     seeds : int >= 1
-    n : int >= 2
+    n : int >= 1
+        Rows per seed (a batch may be a single row of a growing sample).
     rng : numpy.random.Generator or int
 
     Returns
@@ -79,7 +80,7 @@ def sample_batch(model: TwoModalityModel, seeds: int, n: int, *, rng) -> Batch:
     if not isinstance(model, TwoModalityModel):
         raise TypeError(f"model must be a TwoModalityModel; got {type(model).__name__}")
     seeds = as_int(seeds, "seeds", low=1)
-    n = as_int(n, "n", low=2)
+    n = as_int(n, "n", low=1)
     return _draw(model, seeds, n, as_generator(rng))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_generator, as_int, as_positive, as_probability, as_target_fdr
+from .._checks import as_generator, as_int, as_positive, as_probability
 from ..data import make_model, sample_unpaired
 from ..matching import best_match_values
 from ..metrics import detection_scores, sin_theta
@@ -22,7 +22,7 @@ from ..unpaired import fit_with_pairs, fit_with_unpaired
 
 __all__ = ["UnpairedProblem", "unpaired_problem", "DetectionSweep", "detection_sweep",
            "FDRCalibration", "fdr_calibration", "UnpairedGain", "unpaired_gain", "ExplorerView",
-           "explorer_view"]
+           "explorer_view", "round_scores"]
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,18 @@ def unpaired_problem(*, snr: float, fraction: float, n: int, m: int, d: int, r: 
     >>> p.pairs.X.shape, p.unpaired.Xu.shape, p.unpaired.truth.shape
     ((20, 8), (30, 8), (15, 2))
     """
+    d, m = as_int(d, "d", low=1), as_int(m, "m", low=1)
+    fraction = as_probability(fraction, "fraction")
     rng = as_generator(rng)
     model = make_model(d, d, r, rng=rng, signal=as_positive(snr, "snr"), noise_sd=1.0)
     pairs = model.sample(n, rng=rng)
     un = sample_unpaired(model, m, partner_fraction=fraction, rng=rng)
     return UnpairedProblem(model=model, pairs=pairs, unpaired=un)
+
+
+def _values(values, name: str, check) -> np.ndarray:
+    """A sweep's grid as a 1-D float array, each value validated by ``check(value, name)``."""
+    return np.array([check(float(v), name) for v in np.atleast_1d(values)])
 
 
 def _seed_list(rng, seeds: int) -> list[int]:
@@ -132,6 +139,9 @@ def round_scores(pair_history, truth, rounds: int) -> np.ndarray:
     >>> round_scores(history, [[0, 0], [1, 1]], 3)[:, 0].tolist()   # precision per round
     [1.0, 0.5, 0.5, 0.5]
     """
+    rounds = as_int(rounds, "rounds", low=0)
+    if len(pair_history) == 0:
+        raise ValueError("pair_history must hold at least one matching (round 0)")
     scores = [detection_scores(P, truth) for P in pair_history][: rounds + 1]
     scores += [scores[-1]] * (rounds + 1 - len(scores))
     return np.array(scores)
@@ -169,7 +179,8 @@ def detection_sweep(*, snrs, fractions, seeds: int = 4, rng, n: int = 100, m: in
     >>> out.precision.shape, out.round_recall.shape
     ((1, 1, 2), (1, 1, 2, 3))
     """
-    snrs, fractions = np.atleast_1d(snrs).astype(float), np.atleast_1d(fractions).astype(float)
+    snrs, fractions = _values(snrs, "snrs", as_positive), _values(fractions, "fractions", as_probability)
+    seeds = as_int(seeds, "seeds", low=1)
     rounds = as_int(rounds, "rounds", low=1)
     shape = (fractions.size, snrs.size, seeds)
     final, per_round = np.zeros(shape + (2,)), np.zeros(shape + (rounds + 1, 2))
@@ -236,8 +247,11 @@ def fdr_calibration(*, targets, fractions, seeds: int = 4, rng, snr: float = 16.
     >>> out.fdp.shape
     (1, 2, 2)
     """
-    targets = np.array([as_target_fdr(q) for q in np.atleast_1d(targets)])
-    fractions = np.atleast_1d(fractions).astype(float)
+    targets = _values(targets, "targets", as_probability)
+    if np.any((targets <= 0) | (targets >= 1)):
+        raise ValueError(f"targets must lie strictly between 0 and 1; got {targets.tolist()}")
+    fractions = _values(fractions, "fractions", as_probability)
+    seeds = as_int(seeds, "seeds", low=1)
     shape = (fractions.size, targets.size, seeds)
     fdp, detected = np.zeros(shape), np.zeros(shape, dtype=int)
     for s, seed in enumerate(_seed_list(rng, seeds)):
@@ -308,6 +322,7 @@ def unpaired_gain(*, ms, seeds: int = 10, rng, n: int = 30, snr: float = 16.0, d
     """
     ms = np.array([as_int(m, "ms", low=1) for m in np.atleast_1d(ms)])
     fraction = as_probability(fraction, "fraction")
+    seeds = as_int(seeds, "seeds", low=1)
     keys = ("pairs_only", "algorithm", "oracle", "precision", "recall")
     out = {k: np.zeros((seeds, ms.size)) for k in keys}
     for s, seed in enumerate(_seed_list(rng, seeds)):

@@ -1,0 +1,65 @@
+"""mmcl.widgets: the Explorer machinery and the registry of the chapters' explorers."""
+
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import pytest
+
+import mmcl.figures
+from mmcl import widgets
+from mmcl.widgets import EXPLORERS, Explorer, register
+
+pytestmark = pytest.mark.usefixtures("close_figures")
+
+
+def test_registry_holds_every_chapter_explorer():
+    assert EXPLORERS["loss_to_svd"] is mmcl.figures.loss_to_svd.explorer
+    assert EXPLORERS["robustness"] is mmcl.figures.robustness.explorer
+    assert EXPLORERS["unpaired"] is mmcl.figures.unpaired.explorer
+
+
+def test_register_adds_a_factory(monkeypatch):
+    monkeypatch.setattr(widgets, "EXPLORERS", {})
+
+    @register("demo")
+    def factory():
+        return "made"
+
+    assert widgets.EXPLORERS == {"demo": factory} and factory() == "made"
+
+
+def _counting_explorer(calls):
+    def compute(a, b):
+        calls.append((a, b))
+        return a * b
+
+    def draw(fig, data, params):
+        ax = fig.add_subplot(1, 1, 1)
+        ax.set_title(f"{data} {params['a']}")
+
+    controls = {"a": w.IntSlider(value=2, min=0, max=10), "b": w.FloatSlider(value=0.5, min=0, max=1)}
+    return Explorer(compute, draw, controls, figsize=(3.0, 2.0))
+
+
+def test_explorer_defaults_and_static_figure():
+    calls = []
+    explorer = _counting_explorer(calls)
+    assert explorer.defaults == {"a": 2, "b": 0.5}
+    fig = explorer.figure()
+    assert calls == [(2, 0.5)] and fig.axes[0].get_title() == "1.0 2"
+    assert tuple(fig.get_size_inches()) == (3.0, 2.0)
+    fig = explorer.figure(a=4)                 # a parameter overrides its control's value
+    assert calls[-1] == (4, 0.5) and fig.axes[0].get_title() == "2.0 4"
+    assert explorer.defaults == {"a": 2, "b": 0.5}
+
+
+def test_explorer_widget_redraws_when_a_control_moves():
+    calls = []
+    explorer = _counting_explorer(calls)
+    ui = explorer.widget()
+    assert isinstance(ui, w.VBox) and calls == [(2, 0.5)]
+    explorer.controls["a"].value = 7
+    assert calls[-1] == (7, 0.5)
+    controls_box, output = ui.children
+    assert list(controls_box.children) == list(explorer.controls.values())
+    assert isinstance(output, w.Output)
+    assert plt.get_fignums() == []             # each redraw closes its figure
