@@ -15,6 +15,7 @@ import mmcl.experiments as ex
 from mmcl.experiments import loss_to_svd as ex_loss_to_svd
 from mmcl.experiments import paper as ex_paper
 from mmcl.experiments import robustness as ex_robustness
+from mmcl.experiments import robustness_fits as ex_robustness_fits
 from mmcl.experiments import sampling as ex_sampling
 from mmcl.experiments import unpaired as ex_unpaired
 
@@ -360,29 +361,30 @@ bad(R.robustness_sweep, "chunk zero", lambda: R.robustness_sweep(square, ns=[10]
 bad(R.crossover_eps, "shapes differ", lambda: R.crossover_eps([0.0, 1.0], [0.1, 0.2, 0.3], 1.0),
     ValueError, "mmcl_error")
 bad(R.first_order_constant, "model not a model", lambda: R.first_order_constant("model"), TypeError, "model")
-bad(R.clip_vs_linear, "model not a model", lambda: R.clip_vs_linear(None, n=10, epss=[0.0], rng=0),
+RF = ex_robustness_fits
+bad(RF.clip_vs_linear, "model not a model", lambda: RF.clip_vs_linear(None, n=10, epss=[0.0], rng=0),
     TypeError, "model")
-bad(R.clip_vs_linear, "n one", lambda: R.clip_vs_linear(square, n=1, epss=[0.0], rng=0), ValueError, "n")
-bad(R.clip_vs_linear, "epss negative", lambda: R.clip_vs_linear(square, n=10, epss=[-0.1], rng=0),
+bad(RF.clip_vs_linear, "n one", lambda: RF.clip_vs_linear(square, n=1, epss=[0.0], rng=0), ValueError, "n")
+bad(RF.clip_vs_linear, "epss negative", lambda: RF.clip_vs_linear(square, n=10, epss=[-0.1], rng=0),
     ValueError, "epss")
-bad(R.clip_vs_linear, "taus zero", lambda: R.clip_vs_linear(square, n=10, epss=[0.0], taus=[0.0], rng=0),
+bad(RF.clip_vs_linear, "taus zero", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], taus=[0.0], rng=0),
     ValueError, "taus")
-bad(R.clip_vs_linear, "rho negative", lambda: R.clip_vs_linear(square, n=10, epss=[0.0], rho=-1.0, rng=0),
+bad(RF.clip_vs_linear, "rho negative", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], rho=-1.0, rng=0),
     ValueError, "rho")
-bad(R.clip_vs_linear, "lr zero", lambda: R.clip_vs_linear(square, n=10, epss=[0.0], lr=0.0, seeds=1, rng=0),
+bad(RF.clip_vs_linear, "lr zero", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], lr=0.0, seeds=1, rng=0),
     ValueError, "lr")
-bad(R.clip_vs_linear, "record_every zero",
-    lambda: R.clip_vs_linear(square, n=10, epss=[0.0], record_every=0, rng=0), ValueError, "record_every")
-bad(R.clip_vs_linear, "seeds zero", lambda: R.clip_vs_linear(square, n=10, epss=[0.0], seeds=0, rng=0),
+bad(RF.clip_vs_linear, "record_every zero",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], record_every=0, rng=0), ValueError, "record_every")
+bad(RF.clip_vs_linear, "seeds zero", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], seeds=0, rng=0),
     ValueError, "seeds")
-bad(R.clip_vs_linear, "rng None", lambda: R.clip_vs_linear(square, n=10, epss=[0.0], rng=None), TypeError, "rng")
-bad(R.digits_sweep, "epss above 1", lambda: R.digits_sweep(epss=[2.0], rng=0), ValueError, "epss")
-bad(R.digits_sweep, "seeds zero", lambda: R.digits_sweep(epss=[0.0], seeds=0, rng=0), ValueError, "seeds")
-bad(R.digits_sweep, "rng None", lambda: R.digits_sweep(epss=[0.0], rng=None), TypeError, "rng")
-bad(R.digits_sweep, "test_size zero", lambda: R.digits_sweep(epss=[0.0], seeds=1, rng=0, test_size=0),
+bad(RF.clip_vs_linear, "rng None", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], rng=None), TypeError, "rng")
+bad(RF.digits_sweep, "epss above 1", lambda: RF.digits_sweep(epss=[2.0], rng=0), ValueError, "epss")
+bad(RF.digits_sweep, "seeds zero", lambda: RF.digits_sweep(epss=[0.0], seeds=0, rng=0), ValueError, "seeds")
+bad(RF.digits_sweep, "rng None", lambda: RF.digits_sweep(epss=[0.0], rng=None), TypeError, "rng")
+bad(RF.digits_sweep, "test_size zero", lambda: RF.digits_sweep(epss=[0.0], seeds=1, rng=0, test_size=0),
     ValueError, "test_size")
-bad(R.digits_sweep, "r zero", lambda: R.digits_sweep(epss=[0.0], r=0, seeds=1, rng=0), ValueError, "r")
-bad(R.digits_sweep, "ridge negative", lambda: R.digits_sweep(epss=[0.0], seeds=1, rng=0, ridge=-1.0),
+bad(RF.digits_sweep, "r zero", lambda: RF.digits_sweep(epss=[0.0], r=0, seeds=1, rng=0), ValueError, "r")
+bad(RF.digits_sweep, "ridge negative", lambda: RF.digits_sweep(epss=[0.0], seeds=1, rng=0, ridge=-1.0),
     ValueError, "ridge")
 S = ex_sampling
 bad(S.sample_batch, "model not a model", lambda: S.sample_batch("m", 2, 10, rng=0), TypeError, "model")
@@ -477,7 +479,8 @@ def test_bad_input_is_refused_with_a_message_naming_the_argument(target, call, e
 # Public names with nothing to validate: the results (dataclasses) and a loader without arguments.
 NOTHING_TO_CHECK = {"SVDFit", "GDFit", "SelectionGrid", "Noise", "PairedSample", "UnpairedSample",
                     "UnpairedFit", "PaperFit", "load_digit_halves"}
-RUNNER_MODULES = (ex_loss_to_svd, ex_robustness, ex_sampling, ex_unpaired, ex_paper)
+RUNNER_MODULES = (ex_loss_to_svd, ex_robustness, ex_robustness_fits, ex_sampling, ex_unpaired,
+                  ex_paper)
 
 
 def test_table_covers_every_public_function_and_runner():

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 import mmcl
 from mmcl.experiments import robustness_model, robustness_sweep
-from mmcl.experiments.robustness import ClipVsLinear, DigitsSweep
+from mmcl.experiments.robustness_fits import ClipVsLinear, DigitsSweep
 from mmcl.experiments.unpaired import detection_sweep, fdr_calibration, unpaired_gain
 from mmcl.figures import loss_to_svd, robustness, style, unpaired
 from mmcl.widgets import Explorer

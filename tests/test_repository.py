@@ -83,11 +83,6 @@ def test_toc_reader_sees_the_chapters():
     assert "book/intro" in toc_files() and "book/notation" in toc_files()
 
 
-def _chapter_titles() -> dict:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    return config["sphinx"]["config"]["mmcl_chapters"]
-
-
 def test_api_page_documents_every_public_name():
     import mmcl
 
@@ -96,20 +91,140 @@ def test_api_page_documents_every_public_name():
     assert not missing, f"public names of mmcl missing from book/api.md (add an autodoc entry): {missing}"
 
 
-def test_public_docstrings_name_their_chapter():
-    """Each public docstring names a chapter of the book (linked on the API page)."""
-    import inspect
+CHAPTER_REF = re.compile(r"\bchapter\s+`(\w+)`")
+
+
+def _public_objects():
+    """Every public name of mmcl and of its chapter modules (experiments, figures)."""
+    import importlib
 
     import mmcl
 
-    titles = _chapter_titles()
-    pattern = re.compile(r"the\s+chapter\s+\*([^*]+)\*")
+    objects = {f"mmcl.{name}": getattr(mmcl, name) for name in mmcl.__all__}
+    for package in ("experiments", "figures"):
+        for path in sorted((ROOT / "mmcl" / package).glob("[!_]*.py")):
+            module = importlib.import_module(f"mmcl.{package}.{path.stem}")
+            for name in getattr(module, "__all__", []):
+                objects[f"{module.__name__}.{name}"] = getattr(module, name)
+    return objects
+
+
+def test_public_docstrings_name_their_chapter():
+    """Each public docstring names the chapter that introduces it by document name (a link on the
+    API page); the name must be a chapter of the book."""
+    import inspect
+
+    chapters = {Path(f).name for f in toc_files()}
     bad = {}
-    for name in mmcl.__all__:
-        found = [" ".join(t.split()) for t in pattern.findall(inspect.getdoc(getattr(mmcl, name)) or "")]
-        if not found or any(t not in titles for t in found):
+    for name, obj in _public_objects().items():
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        found = CHAPTER_REF.findall(inspect.getdoc(obj) or "")
+        if not found or any(doc not in chapters for doc in found):
             bad[name] = found
-    assert not bad, f"docstrings must say 'Introduced in the chapter *<title>*' with a title from {sorted(titles)}: {bad}"
+    assert not bad, f"docstrings must say 'Introduced in the chapter `<document>`': {bad}"
+
+
+def test_chapter_references_in_the_package_are_documents_of_the_book():
+    chapters = {Path(f).name for f in toc_files()}
+    found = {doc for path in (ROOT / "mmcl").rglob("*.py") for doc in CHAPTER_REF.findall(path.read_text())}
+    assert found and found <= chapters, f"unknown chapters named in mmcl: {sorted(found - chapters)}"
+
+
+MAX_MODULE_LINES = 450
+
+
+def test_no_module_is_too_long():
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "mmcl").rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by concept): {long}"
+
+
+#: Layers of the package; a module may import only from its own layer or a lower one.
+LAYERS = [
+    {"mmcl._checks", "mmcl._threads", "mmcl.book"},
+    {"mmcl.bases", "mmcl.data", "mmcl.datasets", "mmcl.losses"},
+    {"mmcl.solvers", "mmcl.metrics", "mmcl.baselines", "mmcl.matching"},
+    {"mmcl.unpaired", "mmcl.paper_baseline"},
+    {"mmcl.experiments"},
+    {"mmcl.figures.style"},
+    {"mmcl.widgets"},
+    {"mmcl.figures"},
+]
+
+
+def _layer(module: str) -> int:
+    best = None
+    for i, group in enumerate(LAYERS):
+        for prefix in group:
+            if module == prefix or module.startswith(prefix + "."):
+                if best is None or len(prefix) > best[1]:
+                    best = (i, len(prefix))
+    if best is None:
+        raise AssertionError(f"{module} is in no layer of LAYERS: add it")
+    return best[0]
+
+
+def _internal_imports(path: Path) -> set[str]:
+    """Modules of mmcl imported by the file (absolute names), at any depth of the code."""
+    import ast
+
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    package = package.removesuffix(".__init__")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            names = [f"{target}.{a.name}" for a in node.names]
+            found.update(n if _is_module(n) else target for n in names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {m for m in found if m == "mmcl" or m.startswith("mmcl.")}
+
+
+def _is_module(name: str) -> bool:
+    parts = name.split(".")
+    return (ROOT.joinpath(*parts).with_suffix(".py").exists()
+            or (ROOT.joinpath(*parts) / "__init__.py").exists())
+
+
+def test_imports_go_downwards_and_have_no_cycles():
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in (ROOT / "mmcl").rglob("*.py")}
+    graph, upward = {}, []
+    for name, path in modules.items():
+        if name == "mmcl":
+            continue                       # the package root re-exports everything
+        deps = {d for d in _internal_imports(path) if d != "mmcl" and d != name}
+        graph[name] = deps
+        for dep in deps:
+            is_parent_package = name.startswith(dep + ".")
+            if _layer(dep) > _layer(name) and not is_parent_package:
+                upward.append(f"{name} -> {dep}")
+    assert not upward, f"imports that go upwards: {upward}"
+    # No cycles (a package's __init__ importing its own submodules is not a cycle).
+    state = {}
+
+    def visit(node, stack):
+        state[node] = 1
+        for dep in graph.get(node, ()):
+            if dep.startswith(node + ".") or node.startswith(dep + "."):
+                continue
+            if state.get(dep) == 1:
+                raise AssertionError(f"import cycle: {' -> '.join(stack + [node, dep])}")
+            if dep in graph and not state.get(dep):
+                visit(dep, stack + [node])
+        state[node] = 2
+
+    for node in graph:
+        if not state.get(node):
+            visit(node, [])
 
 
 FIGURE = re.compile(r"```\{glue:figure\}[ \t]*(\S*)\n(.*?)\n```", re.S)
@@ -225,11 +340,12 @@ def test_chapter_has_teaching_apparatus(path):
     assert not problems, f"{path.name}: {problems}"
 
 
-def test_chapter_map_matches_the_chapters():
-    """mmcl_chapters (docstring titles -> pages) points at chapters with exactly those titles."""
-    for title, doc in _chapter_titles().items():
-        assert doc in toc_files(), f"mmcl_chapters: {doc} is not in _toc.yml"
-        nb = json.loads((ROOT / f"{doc}.ipynb").read_text())
-        first = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
-        heading = re.search(r"^#\s+(.+)$", "".join(first["source"]), re.M)
-        assert heading and heading.group(1).strip() == title, f"{doc} is titled {heading and heading.group(1)!r}"
+def test_chapters_are_notebooks_with_a_title():
+    """Every chapter named by the package is a notebook of the book with a level-1 title."""
+    for doc in sorted({Path(f).name for f in toc_files()}):
+        path = ROOT / "book" / f"{doc}.ipynb"
+        if not path.exists():
+            continue
+        first = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+        assert re.search(r"^#\s+\S", "".join(first["source"]), re.M), f"{doc} has no title"
+

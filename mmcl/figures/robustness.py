@@ -25,6 +25,8 @@ def expectation_check(panels):
     """Entries of the sample ``S`` against ``(1 - eps) U1 Lambda U2^T``, one panel per eps.
 
     ``panels`` is a list of ``(eps, S_hat, S_theory)``.
+
+    Introduced in the chapter `robustness`.
     """
     fig, axes = figure(len(panels), width=3.3 * len(panels) + 0.4, height=3.1)
     for ax, (eps, S_hat, S_theory) in zip(np.ravel(axes), panels):
@@ -42,6 +44,8 @@ def masked_convergence(ns, masked_error, to_limit):
     """Sampled masked-view matrix and encoder against the population limit, log-log in n.
 
     ``masked_error`` and ``to_limit`` have shape (seeds, N).
+
+    Introduced in the chapter `robustness`.
     """
     fig, axes = figure(2, width=8.4, height=3.2)
     a, b = np.ravel(axes)
@@ -67,7 +71,10 @@ def _baseline_bands(ax, x, out, i):
 
 
 def error_vs_eps(out, n_show):
-    """sin-Theta against eps, one panel per n in ``n_show`` (a ``RobustnessSweep``)."""
+    """sin-Theta against eps, one panel per n in ``n_show`` (a ``RobustnessSweep``).
+
+    Introduced in the chapter `robustness`.
+    """
     fig, axes = figure(len(n_show), width=3.2 * len(n_show) + 0.4, height=3.1, sharey=True)
     for ax, n in zip(np.ravel(axes), n_show):
         i = int(np.flatnonzero(out.n == n)[0])
@@ -84,6 +91,8 @@ def error_vs_n(out, eps_show, floors, slopes):
     """sin-Theta against n on log-log axes; MMCL for each eps, the unimodal methods and their floors.
 
     ``floors`` maps method name to its population error; ``slopes`` maps eps to the fitted MMCL slope.
+
+    Introduced in the chapter `robustness`.
     """
     fig, ax = figure(width=5.6, height=3.8)
     ns = out.n
@@ -105,7 +114,10 @@ def error_vs_n(out, eps_show, floors, slopes):
 
 
 def theory_collapse(out, constant, threshold):
-    """``error (1 - eps) sqrt(n)`` against ``(1 - eps) sqrt(n)``; filled points are below ``threshold``."""
+    """``error (1 - eps) sqrt(n)`` against ``(1 - eps) sqrt(n)``; filled points are below ``threshold``.
+
+    Introduced in the chapter `robustness`.
+    """
     fig, ax = figure(width=5.6, height=3.6)
     mean = out.mmcl.mean(axis=0)
     x = (1 - out.eps)[None, :] * np.sqrt(out.n)[:, None]
@@ -125,7 +137,10 @@ def theory_collapse(out, constant, threshold):
 
 
 def phase_diagram(out, crossover, predicted):
-    """Which method wins over (eps, n), with the measured and predicted crossover eps."""
+    """Which method wins over (eps, n), with the measured and predicted crossover eps.
+
+    Introduced in the chapter `robustness`.
+    """
     fig, ax = figure(width=6.0, height=3.8)
     best = np.minimum(out.unimodal_cl.mean(axis=0), out.pca.mean(axis=0))
     ratio = np.log2(out.mmcl.mean(axis=0) / best[:, None])
@@ -145,7 +160,10 @@ def phase_diagram(out, crossover, predicted):
 
 
 def ablation_grid(results, noise_types):
-    """sin-Theta against eps for each noise type (columns) and basis (rows: random, coherent)."""
+    """sin-Theta against eps for each noise type (columns) and basis (rows: random, coherent).
+
+    Introduced in the chapter `robustness`.
+    """
     fig, axes = figure(len(noise_types), 2, width=3.0 * len(noise_types) + 0.6, height=5.4, sharey=True, sharex=True)
     for row, coherent in enumerate((False, True)):
         for col, noise in enumerate(noise_types):
@@ -165,6 +183,8 @@ def clip_vs_linear_figure(by_eps, by_tau):
 
     Left: error along training for each eps (``clip_vs_linear`` with one tau),
     linear solution dashed. Right: converged error against tau at one eps.
+
+    Introduced in the chapter `robustness`.
     """
     fig, axes = figure(2, width=9.0, height=3.4)
     a, b = np.ravel(axes)
@@ -191,7 +211,10 @@ def clip_vs_linear_figure(by_eps, by_tau):
 
 
 def digits_figure(out):
-    """Linear-probe accuracy (left) and MMCL retrieval accuracy (right) on digit halves against eps."""
+    """Linear-probe accuracy (left) and MMCL retrieval accuracy (right) on digit halves against eps.
+
+    Introduced in the chapter `robustness`.
+    """
     fig, axes = figure(2, width=9.0, height=3.4)
     a, b = np.ravel(axes)
     eps = out.eps
@@ -213,7 +236,10 @@ def digits_figure(out):
 
 
 def robustness_bars(fig, data, params):
-    """Explorer view: bars of the three errors (mean and seed spread) at one setting."""
+    """Explorer view: bars of the three errors (mean and seed spread) at one setting.
+
+    Introduced in the chapter `robustness`.
+    """
     ax = fig.add_subplot(1, 1, 1)
     names = list(data["errors"])
     means = [np.mean(data["errors"][k]) for k in names]

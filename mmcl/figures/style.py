@@ -46,12 +46,18 @@ _STYLE = {
 
 
 def use_style() -> None:
-    """Apply the book's matplotlib style (call once at the top of a chapter)."""
+    """Apply the book's matplotlib style (call once at the top of a chapter).
+
+    Introduced in the chapter `loss_to_svd`.
+    """
     mpl.rcParams.update(_STYLE)
 
 
 def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None, height: float | None = None, **kw):
-    """A new figure with the book's style; returns ``(fig, axes)``."""
+    """A new figure with the book's style; returns ``(fig, axes)``.
+
+    Introduced in the chapter `loss_to_svd`.
+    """
     use_style()
     w = width if width is not None else 3.4 * ncols + 0.6
     h = height if height is not None else 3.0 * nrows
@@ -59,7 +65,8 @@ def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None, height
 
 
 def band(ax, x, values, *, label=None, color=None, marker="o", **kw):
-    """Mean line with a +/- one standard deviation band across seeds.
+    """Mean line with a +/- one standard deviation band across seeds. Introduced in the
+    chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -76,7 +83,10 @@ def band(ax, x, values, *, label=None, color=None, marker="o", **kw):
 
 
 def heatmap(ax, M, *, title=None, cmap="viridis", colorbar=True, label=None, **kw):
-    """Show a matrix with a colour bar; returns the image."""
+    """Show a matrix with a colour bar; returns the image.
+
+    Introduced in the chapter `loss_to_svd`.
+    """
     im = ax.imshow(M, cmap=cmap, interpolation="nearest", **kw)
     if title:
         ax.set_title(title)
@@ -89,7 +99,10 @@ def heatmap(ax, M, *, title=None, cmap="viridis", colorbar=True, label=None, **k
 
 
 def log_ticks(ax, x):
-    """Log x axis labelled at the plotted values only."""
+    """Log x axis labelled at the plotted values only.
+
+    Introduced in the chapter `loss_to_svd`.
+    """
     ax.set_xscale("log")
     ax.set_xticks(x)
     ax.set_xticklabels([f"{v:g}" for v in x])

@@ -18,6 +18,8 @@ def detection_figure(det, calibration, *, snr_index: int):
     proportion achieved against the target.
 
     ``det`` is a ``DetectionSweep``, ``calibration`` an ``FDRCalibration``.
+
+    Introduced in the chapter `unpaired`.
     """
     snrs, precision, recall, fractions = det.snrs, det.precision, det.recall, det.fractions
     round_precision = det.round_precision[0, snr_index]
@@ -45,7 +47,10 @@ def detection_figure(det, calibration, *, snr_index: int):
 
 
 def unpaired_gain_figure(gain):
-    """sin-Theta against the number of unpaired samples for three methods (an ``UnpairedGain``)."""
+    """sin-Theta against the number of unpaired samples for three methods (an ``UnpairedGain``).
+
+    Introduced in the chapter `unpaired`.
+    """
     ms, pairs_only, algorithm, oracle = gain.ms, gain.pairs_only, gain.algorithm, gain.oracle
     fig, ax = figure()
     band(ax, ms, pairs_only, label="pairs only (SVD)", color=METHOD_COLORS["SVD"])
@@ -59,7 +64,10 @@ def unpaired_gain_figure(gain):
 
 
 def paper_reproduction_figure(result):
-    """Top-1 retrieval accuracy against the number of unpaired samples (a ``PaperReproduction``)."""
+    """Top-1 retrieval accuracy against the number of unpaired samples (a ``PaperReproduction``).
+
+    Introduced in the chapter `unpaired`.
+    """
     fig, ax = figure()
     Ns = np.asarray(result.Ns)
     band(ax, Ns, result.paper, label="paper's procedure (CLIP + AdamW)", color=METHOD_COLORS["CLIP"])
@@ -75,7 +83,10 @@ def paper_reproduction_figure(result):
 
 
 def explorer_view(fig, data, params):
-    """Draw the *unpaired* explorer: cosine similarities of matched pairs and scores."""
+    """Draw the *unpaired* explorer: cosine similarities of matched pairs and scores.
+
+    Introduced in the chapter `unpaired`.
+    """
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
     lo = min(np.min(data.true_cos, initial=1.0), np.min(data.false_cos, initial=1.0))
     bins = np.linspace(min(lo, 0.9), 1.0, 31)
