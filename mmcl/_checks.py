@@ -68,9 +68,13 @@ def as_encoders(G1, G2, X, Y):
     G1 = as_data(G1, "G1", min_rows=1)
     G2 = as_data(G2, "G2", min_rows=1)
     if G1.shape[1] != X.shape[1]:
-        raise ValueError(f"G1 must have shape (r, d1) with d1 = X.shape[1] = {X.shape[1]}; got {G1.shape}")
+        raise ValueError(
+            f"G1 must have shape (r, d1) with d1 = X.shape[1] = {X.shape[1]}; got {G1.shape}"
+        )
     if G2.shape[1] != Y.shape[1]:
-        raise ValueError(f"G2 must have shape (r, d2) with d2 = Y.shape[1] = {Y.shape[1]}; got {G2.shape}")
+        raise ValueError(
+            f"G2 must have shape (r, d2) with d2 = Y.shape[1] = {Y.shape[1]}; got {G2.shape}"
+        )
     if G1.shape[0] != G2.shape[0]:
         raise ValueError(
             f"G1 and G2 must have the same number of rows r; got {G1.shape[0]} and {G2.shape[0]}"
@@ -148,7 +152,9 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
 
 def as_price(theta) -> float:
     """Return the price ``theta`` of a pair: a real number or +inf."""
-    if isinstance(theta, (bool, np.bool_)) or not isinstance(theta, (int, float, np.integer, np.floating)):
+    if isinstance(theta, (bool, np.bool_)) or not isinstance(
+        theta, (int, float, np.integer, np.floating)
+    ):
         raise TypeError(f"theta must be a real number (or +inf, or 'auto'); got {theta!r}")
     theta = float(theta)
     if np.isnan(theta) or theta == -np.inf:

@@ -55,12 +55,12 @@ def top_eigenvectors(M, r: int) -> np.ndarray:
 
 
 def _masked_S(X: np.ndarray, rng: np.random.Generator, augmentations: int) -> np.ndarray:
-    """Symmetrised view cross-covariance for data ``X`` of shape (..., n, d), one mask per sample."""
+    """Symmetrised view cross-covariance of ``X`` (..., n, d), one mask per sample."""
     n = X.shape[-2]
     S = np.zeros(X.shape[:-2] + (X.shape[-1],) * 2)
     for _ in range(augmentations):
-        V = np.where(rng.random(X.shape) < 0.5, X, 0.0)     # view a * x
-        W = X - V                                          # view (1 - a) * x
+        V = np.where(rng.random(X.shape) < 0.5, X, 0.0)  # view a * x
+        W = X - V  # view (1 - a) * x
         C = np.swapaxes(V, -1, -2) @ W
         C -= V.sum(axis=-2)[..., :, None] * (W.sum(axis=-2)[..., None, :] / n)
         S += C
@@ -187,12 +187,13 @@ def unimodal_contrastive(X, r, *, rng, augmentations: int = 1, center: bool = Tr
     ((2, 6), True)
     """
     X, r = _validate(X, r)
-    return top_eigenvectors(masked_view_covariance(X, rng=rng, augmentations=augmentations,
-                                                    center=center), r)
+    return top_eigenvectors(
+        masked_view_covariance(X, rng=rng, augmentations=augmentations, center=center), r
+    )
 
 
 def unimodal_contrastive_population(Sigma, r) -> np.ndarray:
-    """Population limit of :func:`unimodal_contrastive`: top-r eigenvectors of ``Sigma - diag Sigma``.
+    """Population limit of :func:`unimodal_contrastive`: top eigenvectors of ``Sigma - diag Sigma``.
 
     Introduced in the chapter `robustness`.
 

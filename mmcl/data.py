@@ -152,7 +152,9 @@ class TwoModalityModel:
 def _per_modality(value, name):
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(f"{name} must be a number or a pair (modality 1, modality 2); got {value!r}")
+            raise ValueError(
+                f"{name} must be a number or a pair (modality 1, modality 2); got {value!r}"
+            )
         return tuple(value)
     return value, value
 
@@ -170,9 +172,19 @@ def _noise(d, sd, hetero, k, strength, rng, which) -> Noise:
     return Noise(variances=variances, loading=loading)
 
 
-def make_model(d1: int, d2: int, r: int, *, rng, signal=1.0, noise_sd=1.0,
-               heteroskedasticity=0.0, nuisance_rank=0, nuisance_strength=3.0,
-               support=None) -> TwoModalityModel:
+def make_model(
+    d1: int,
+    d2: int,
+    r: int,
+    *,
+    rng,
+    signal=1.0,
+    noise_sd=1.0,
+    heteroskedasticity=0.0,
+    nuisance_rank=0,
+    nuisance_strength=3.0,
+    support=None,
+) -> TwoModalityModel:
     """Build a :class:`TwoModalityModel`.
 
     Every noise and basis knob takes one number for both modalities or a pair
@@ -215,14 +227,25 @@ def make_model(d1: int, d2: int, r: int, *, rng, signal=1.0, noise_sd=1.0,
     d2 = as_int(d2, "d2", low=1)
     r = as_rank(r, d1, d2)
     rng = as_generator(rng)
-    lam = np.broadcast_to(np.asarray(signal, dtype=float), (r,)).copy() if np.ndim(signal) == 0 \
+    lam = (
+        np.broadcast_to(np.asarray(signal, dtype=float), (r,)).copy()
+        if np.ndim(signal) == 0
         else np.asarray(signal, dtype=float)
+    )
     if lam.shape != (r,) or not np.all(np.isfinite(lam)) or np.any(lam <= 0):
-        raise ValueError(f"signal must be a positive number or {r} positive latent variances; got {signal!r}")
-    knobs = [_per_modality(v, name) for v, name in (
-        (noise_sd, "noise_sd"), (heteroskedasticity, "heteroskedasticity"),
-        (nuisance_rank, "nuisance_rank"), (nuisance_strength, "nuisance_strength"),
-        (support, "support"))]
+        raise ValueError(
+            f"signal must be a positive number or {r} positive latent variances; got {signal!r}"
+        )
+    knobs = [
+        _per_modality(v, name)
+        for v, name in (
+            (noise_sd, "noise_sd"),
+            (heteroskedasticity, "heteroskedasticity"),
+            (nuisance_rank, "nuisance_rank"),
+            (nuisance_strength, "nuisance_strength"),
+            (support, "support"),
+        )
+    ]
     bases, noises = [], []
     for m, d in enumerate((d1, d2)):
         sd, het, k, strength, supp = (knob[m] for knob in knobs)
@@ -294,9 +317,15 @@ class UnpairedSample:
     truth: np.ndarray
 
 
-def sample_unpaired(model: TwoModalityModel, m1: int, m2: int | None = None, *,
-                    partner_fraction: float = 1.0, batch_size: int | None = None,
-                    rng) -> UnpairedSample:
+def sample_unpaired(
+    model: TwoModalityModel,
+    m1: int,
+    m2: int | None = None,
+    *,
+    partner_fraction: float = 1.0,
+    batch_size: int | None = None,
+    rng,
+) -> UnpairedSample:
     """Draw unpaired samples from the two-modality model, partners hidden.
 
     ``k = round(partner_fraction * min(m1, m2))`` x's have their partner (the
@@ -330,7 +359,9 @@ def sample_unpaired(model: TwoModalityModel, m1: int, m2: int | None = None, *,
     ((6, 10), (5, 8), (3, 2))
     """
     if not isinstance(model, TwoModalityModel):
-        raise TypeError(f"model must be a TwoModalityModel (see mmcl.make_model); got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a TwoModalityModel (see mmcl.make_model); got {type(model).__name__}"
+        )
     m1 = as_int(m1, "m1", low=1)
     m2 = m1 if m2 is None else as_int(m2, "m2", low=1)
     f = as_probability(partner_fraction, "partner_fraction")
@@ -338,8 +369,10 @@ def sample_unpaired(model: TwoModalityModel, m1: int, m2: int | None = None, *,
     if batch_size is not None:
         batch_size = as_int(batch_size, "batch_size", low=1)
         if m1 != m2 or m1 % batch_size:
-            raise ValueError(f"batch_size needs m1 == m2, a multiple of batch_size; got m1={m1}, m2={m2}, "
-                             f"batch_size={batch_size}")
+            raise ValueError(
+                f"batch_size needs m1 == m2, a multiple of batch_size; got m1={m1}, m2={m2}, "
+                f"batch_size={batch_size}"
+            )
     k = int(round(f * min(m1, m2)))
     sd = np.sqrt(model.lam)
     Z1 = rng.standard_normal((m1, model.r)) * sd

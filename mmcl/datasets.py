@@ -39,5 +39,8 @@ def load_digit_halves():
     digits = load_digits()
     images = np.asarray(digits.images, dtype=np.float64)
     n = images.shape[0]
-    return (images[:, :, :4].reshape(n, -1), images[:, :, 4:].reshape(n, -1),
-            np.asarray(digits.target, dtype=int))
+    return (
+        images[:, :, :4].reshape(n, -1),
+        images[:, :, 4:].reshape(n, -1),
+        np.asarray(digits.target, dtype=int),
+    )

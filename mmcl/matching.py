@@ -13,8 +13,13 @@ from scipy.optimize import linear_sum_assignment
 
 from ._checks import as_data, as_price, as_target_fdr
 
-__all__ = ["MAX_ASSIGNMENT_BYTES", "match_pairs", "best_match_values", "decoy_threshold",
-           "assignment_blocks"]
+__all__ = [
+    "MAX_ASSIGNMENT_BYTES",
+    "match_pairs",
+    "best_match_values",
+    "decoy_threshold",
+    "assignment_blocks",
+]
 
 #: Default ceiling on the memory one assignment problem may use (bytes).
 MAX_ASSIGNMENT_BYTES = 2**30
@@ -160,11 +165,15 @@ def assignment_blocks(m1: int, m2: int, batch_size, max_bytes: int):
         if need > max_bytes:
             raise ValueError(
                 f"a global assignment between m1 = {m1} and m2 = {m2} unpaired samples needs about "
-                f"{need / 2**20:.0f} MiB (limit max_assignment_bytes = {max_bytes / 2**20:.0f} MiB); "
-                f"pass batch_size to match within batches, or raise the limit")
+                f"{need / 2**20:.0f} MiB (limit max_assignment_bytes = "
+                f"{max_bytes / 2**20:.0f} MiB); "
+                f"pass batch_size to match within batches, or raise the limit"
+            )
         return [np.arange(m1)], [np.arange(m2)]
     b = int(np.ceil(max(m1, m2) / batch_size))
     if _COPIES * 8 * int(np.ceil(m1 / b)) * int(np.ceil(m2 / b)) > max_bytes:
-        raise ValueError(f"batch_size = {batch_size} gives assignment problems above "
-                         f"max_assignment_bytes = {max_bytes}; use a smaller batch_size")
+        raise ValueError(
+            f"batch_size = {batch_size} gives assignment problems above "
+            f"max_assignment_bytes = {max_bytes}; use a smaller batch_size"
+        )
     return np.array_split(np.arange(m1), b), np.array_split(np.arange(m2), b)

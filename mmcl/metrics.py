@@ -10,7 +10,13 @@ from threadpoolctl import threadpool_limits
 
 from ._checks import as_data, as_nonnegative
 
-__all__ = ["sin_theta", "orthonormal_basis", "retrieval_accuracy", "probe_accuracy", "detection_scores"]
+__all__ = [
+    "sin_theta",
+    "orthonormal_basis",
+    "retrieval_accuracy",
+    "probe_accuracy",
+    "detection_scores",
+]
 
 
 def orthonormal_basis(A, name: str = "A") -> np.ndarray:
@@ -33,7 +39,9 @@ def orthonormal_basis(A, name: str = "A") -> np.ndarray:
     A = as_data(A, name, min_rows=1)
     d, k = A.shape
     if k > d:
-        raise ValueError(f"{name} must have at most as many columns as rows (d x k, k <= d); got {A.shape}")
+        raise ValueError(
+            f"{name} must have at most as many columns as rows (d x k, k <= d); got {A.shape}"
+        )
     U, s, _ = np.linalg.svd(A, full_matrices=False)
     if s[-1] <= max(d, k) * np.finfo(float).eps * s[0] or s[0] == 0:
         raise ValueError(f"{name} must have full column rank to span a {k}-dimensional subspace")
@@ -69,7 +77,9 @@ def sin_theta(A, B) -> float:
     QA = orthonormal_basis(A, "A")
     QB = orthonormal_basis(B, "B")
     if QA.shape[0] != QB.shape[0]:
-        raise ValueError(f"A and B must have the same number of rows d; got {QA.shape[0]} and {QB.shape[0]}")
+        raise ValueError(
+            f"A and B must have the same number of rows d; got {QA.shape[0]} and {QB.shape[0]}"
+        )
     # The residual is formed directly (not as sqrt(k - ||QA^T QB||^2)) so small
     # angles keep full relative accuracy.
     return float(np.linalg.norm(QA - QB @ (QB.T @ QA)))
@@ -107,7 +117,9 @@ def retrieval_accuracy(E1, E2) -> float:
     E1 = as_data(E1, "E1", min_rows=1)
     E2 = as_data(E2, "E2", min_rows=1)
     if E1.shape != E2.shape:
-        raise ValueError(f"E1 and E2 must have the same shape (n, r); got {E1.shape} and {E2.shape}")
+        raise ValueError(
+            f"E1 and E2 must have the same shape (n, r); got {E1.shape} and {E2.shape}"
+        )
     tiny = np.finfo(float).tiny
     A = E1 / np.maximum(np.linalg.norm(E1, axis=1, keepdims=True), tiny)
     B = E2 / np.maximum(np.linalg.norm(E2, axis=1, keepdims=True), tiny)
@@ -117,7 +129,9 @@ def retrieval_accuracy(E1, E2) -> float:
     # stall badly when the cores are shared.
     Bt = np.ascontiguousarray(B.T)
     with threadpool_limits(limits=1, user_api="blas"):
-        best = np.concatenate([np.argmax(A[i:i + 128] @ Bt, axis=1) for i in range(0, A.shape[0], 128)])
+        best = np.concatenate(
+            [np.argmax(A[i : i + 128] @ Bt, axis=1) for i in range(0, A.shape[0], 128)]
+        )
     return float(np.mean(best == np.arange(E1.shape[0])))
 
 
@@ -154,7 +168,9 @@ def probe_accuracy(E_train, labels_train, E_test, labels_test, *, ridge: float =
     E_test = as_data(E_test, "E_test", min_rows=1)
     ridge = as_nonnegative(ridge, "ridge")
     if E_test.shape[1] != E_train.shape[1]:
-        raise ValueError(f"E_test must have {E_train.shape[1]} columns like E_train; got {E_test.shape[1]}")
+        raise ValueError(
+            f"E_test must have {E_train.shape[1]} columns like E_train; got {E_test.shape[1]}"
+        )
     y_train, y_test = np.asarray(labels_train), np.asarray(labels_test)
     if y_train.shape != (E_train.shape[0],):
         raise ValueError(f"labels_train must have shape ({E_train.shape[0]},); got {y_train.shape}")
@@ -168,8 +184,9 @@ def probe_accuracy(E_train, labels_train, E_test, labels_test, *, ridge: float =
     # Ridge as least squares on rows appended to F (stable, also for ridge = 0);
     # the intercept (last column) is not penalised.
     root = np.sqrt(ridge * E_train.shape[0]) * np.eye(F.shape[1])[:-1]
-    W = np.linalg.lstsq(np.vstack([F, root]), np.vstack([T, np.zeros((root.shape[0], T.shape[1]))]),
-                        rcond=None)[0]
+    W = np.linalg.lstsq(
+        np.vstack([F, root]), np.vstack([T, np.zeros((root.shape[0], T.shape[1]))]), rcond=None
+    )[0]
     F_test = np.column_stack([(E_test - mean) / sd, np.ones(E_test.shape[0])])
     predicted = classes[np.argmax(F_test @ W, axis=1)]
     return float(np.mean(predicted == y_test))
@@ -212,6 +229,8 @@ def _index_pairs(P, name: str) -> np.ndarray:
     if P.size == 0:
         return np.empty((0, 2), int)
     if P.ndim != 2 or P.shape[1] != 2 or not np.issubdtype(P.dtype, np.integer):
-        raise ValueError(f"{name} must be a (k, 2) integer array of (row of Xu, row of Yu); "
-                         f"got shape {P.shape} and dtype {P.dtype}")
+        raise ValueError(
+            f"{name} must be a (k, 2) integer array of (row of Xu, row of Yu); "
+            f"got shape {P.shape} and dtype {P.dtype}"
+        )
     return P

@@ -83,7 +83,8 @@ def cosine_clip_loss(G1, G2, X, Y, *, tau: float = 1.0, top: bool = False):
     With ``a_i = G1 x_i/|G1 x_i|``, ``c_j = G2 y_j/|G2 y_j|`` and
     ``K_ij = <a_i, c_j>/tau`` (B x B)::
 
-        loss = 1/(2B) [ sum_i logsumexp_j K_ij + sum_j logsumexp_i K_ij - 2 sum_{(i,j) in Pos} K_ij ]
+        loss = 1/(2B) [ sum_i logsumexp_j K_ij + sum_j logsumexp_i K_ij
+                        - 2 sum_{(i,j) in Pos} K_ij ]
 
     where ``Pos`` is the diagonal (pairs) or, with ``top=True``, the ``B``
     largest entries of ``K`` (unpaired batches). Introduced in the chapter
@@ -115,10 +116,16 @@ def cosine_clip_loss(G1, G2, X, Y, *, tau: float = 1.0, top: bool = False):
     """
     X, Y = as_data(X, "X"), as_data(Y, "Y")
     if X.shape[0] != Y.shape[0]:
-        raise ValueError(f"X and Y must have the same number of rows (batch size); got {X.shape[0]} and {Y.shape[0]}")
+        raise ValueError(
+            f"X and Y must have the same number of rows (batch size); "
+            f"got {X.shape[0]} and {Y.shape[0]}"
+        )
     G1, G2 = as_data(G1, "G1", min_rows=1), as_data(G2, "G2", min_rows=1)
     if G1.shape[1] != X.shape[1] or G2.shape[1] != Y.shape[1] or G1.shape[0] != G2.shape[0]:
-        raise ValueError(f"G1, G2 must have shapes (r, {X.shape[1]}) and (r, {Y.shape[1]}); got {G1.shape}, {G2.shape}")
+        raise ValueError(
+            f"G1, G2 must have shapes (r, {X.shape[1]}) and (r, {Y.shape[1]}); "
+            f"got {G1.shape}, {G2.shape}"
+        )
     tau = as_positive(tau, "tau")
     value, (g1, g2) = _loss_grad(G1.T[None], G2.T[None], X[None], Y[None], tau, bool(top))
     return float(value[0]), (g1[0].T, g2[0].T)
@@ -196,13 +203,28 @@ def _lanes(A, name, d=None):
     if A.ndim == 2:
         A = A[None]
     if A.ndim != 3 or (d is not None and A.shape[2] != d) or not np.isfinite(A).all():
-        raise ValueError(f"{name} must be a finite array of shape (lanes, rows, {d or 'd'}) or (rows, d); got {A.shape}")
+        raise ValueError(
+            f"{name} must be a finite array of shape (lanes, rows, {d or 'd'}) or (rows, d); "
+            f"got {A.shape}"
+        )
     return A
 
 
-def paper_procedure(X, Y, Xu, Yu, r, *, rng, epochs: int = 100, unpaired_epochs: int = 100,
-                    batch_size: int = 50, lr: float = 2e-3, weight_decay: float = 1e-2,
-                    tau: float = 1.0) -> PaperFit:
+def paper_procedure(
+    X,
+    Y,
+    Xu,
+    Yu,
+    r,
+    *,
+    rng,
+    epochs: int = 100,
+    unpaired_epochs: int = 100,
+    batch_size: int = 50,
+    lr: float = 2e-3,
+    weight_decay: float = 1e-2,
+    tau: float = 1.0,
+) -> PaperFit:
     """Nakada et al.'s procedure: CLIP on pairs, then top-B positives on unpaired batches.
 
     Runs ``L`` independent trainings at once. Batches are consecutive rows in
@@ -246,13 +268,22 @@ def paper_procedure(X, Y, Xu, Yu, r, *, rng, epochs: int = 100, unpaired_epochs:
     if isinstance(Xu, np.ndarray) and Xu.ndim == 2:
         Xu, Yu = [Xu] * L, [Yu] * L
     if len(Xu) != L or len(Yu) != L:
-        raise ValueError(f"Xu and Yu must hold one array per lane ({L}); got {len(Xu)} and {len(Yu)}")
+        raise ValueError(
+            f"Xu and Yu must hold one array per lane ({L}); got {len(Xu)} and {len(Yu)}"
+        )
     Xu = [_lanes(a, "Xu", d1)[0] for a in Xu]
     Yu = [_lanes(a, "Yu", d2)[0] for a in Yu]
     r = as_rank(r, d1, d2)
     B = as_int(batch_size, "batch_size", low=2)
-    epochs, unpaired_epochs = as_int(epochs, "epochs", low=0), as_int(unpaired_epochs, "unpaired_epochs", low=0)
-    lr, wd, tau = as_positive(lr, "lr"), as_nonnegative(weight_decay, "weight_decay"), as_positive(tau, "tau")
+    epochs, unpaired_epochs = (
+        as_int(epochs, "epochs", low=0),
+        as_int(unpaired_epochs, "unpaired_epochs", low=0),
+    )
+    lr, wd, tau = (
+        as_positive(lr, "lr"),
+        as_nonnegative(weight_decay, "weight_decay"),
+        as_positive(tau, "tau"),
+    )
     rng = as_generator(rng)
     if any(len(a) != len(b) for a, b in zip(Xu, Yu)):
         raise ValueError("Xu and Yu must have the same number of rows in every lane")
@@ -264,8 +295,12 @@ def paper_procedure(X, Y, Xu, Yu, r, *, rng, epochs: int = 100, unpaired_epochs:
         _pairs_phase(opt, X, Y, B, epochs, tau)
         G1p, G2p = W1t.transpose(0, 2, 1).copy(), W2t.transpose(0, 2, 1).copy()
         _unpaired_phase(opt, Xu, Yu, B, unpaired_epochs, tau)
-    return PaperFit(G1_pairs=G1p, G2_pairs=G2p, G1=W1t.transpose(0, 2, 1).copy(),
-                    G2=W2t.transpose(0, 2, 1).copy())
+    return PaperFit(
+        G1_pairs=G1p,
+        G2_pairs=G2p,
+        G1=W1t.transpose(0, 2, 1).copy(),
+        G2=W2t.transpose(0, 2, 1).copy(),
+    )
 
 
 def _pairs_phase(opt, X, Y, B, epochs, tau):
@@ -273,7 +308,9 @@ def _pairs_phase(opt, X, Y, B, epochs, tau):
     n = X.shape[1]
     for _ in range(epochs):
         for i in range(n // B):
-            _, g = _loss_grad(W1t, W2t, X[:, i * B:(i + 1) * B], Y[:, i * B:(i + 1) * B], tau, False)
+            _, g = _loss_grad(
+                W1t, W2t, X[:, i * B : (i + 1) * B], Y[:, i * B : (i + 1) * B], tau, False
+            )
             opt.step(g, X.shape[0])
 
 
@@ -284,7 +321,12 @@ def _unpaired_phase(opt, Xu, Yu, B, epochs, tau):
     if epochs == 0 or nb.max() == 0:
         return
     width = nb.max() * B
-    pad = lambda arrs: np.stack([np.pad(arrs[k][: nb[k] * B], ((0, width - nb[k] * B), (0, 0))) for k in order])
+
+    def pad(arrs):
+        return np.stack(
+            [np.pad(arrs[k][: nb[k] * B], ((0, width - nb[k] * B), (0, 0))) for k in order]
+        )
+
     Xs, Ys = pad(Xu), pad(Yu)
     W1t, W2t = opt.params
     sub = AdamW([W1t[order], W2t[order]], len(order), opt.lr, opt.wd)

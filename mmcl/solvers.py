@@ -14,8 +14,15 @@ from scipy.optimize import minimize, root
 from ._checks import as_data, as_encoders, as_generator, as_int, as_pair, as_positive, as_rank
 from .losses import LogitLoss, linear_cross_covariance
 
-__all__ = ["SVDFit", "GDFit", "fit_svd", "fit_svd_from_cross_covariance", "fit_gd", "polish",
-           "spectral_selection"]
+__all__ = [
+    "SVDFit",
+    "GDFit",
+    "fit_svd",
+    "fit_svd_from_cross_covariance",
+    "fit_gd",
+    "polish",
+    "spectral_selection",
+]
 
 
 @dataclass
@@ -82,8 +89,14 @@ def fit_svd_from_cross_covariance(S, r, *, rho: float = 1.0) -> SVDFit:
     rho = as_positive(rho, "rho")
     U, s, Vt = np.linalg.svd(S, full_matrices=False)
     root = np.sqrt(s[:r] / rho)
-    return SVDFit(G1=root[:, None] * U[:, :r].T, G2=root[:, None] * Vt[:r], S=S, singular_values=s,
-                  rho=rho, value=float(-np.sum(s[:r] ** 2) / (2 * rho)))
+    return SVDFit(
+        G1=root[:, None] * U[:, :r].T,
+        G2=root[:, None] * Vt[:r],
+        S=S,
+        singular_values=s,
+        rho=rho,
+        value=float(-np.sum(s[:r] ** 2) / (2 * rho)),
+    )
 
 
 def fit_svd(X, Y, r, *, rho: float = 1.0, weights=None) -> SVDFit:
@@ -178,7 +191,9 @@ class GDFit:
 
 def _check_loss(loss):
     if not isinstance(loss, LogitLoss):
-        raise TypeError(f"loss must be a loss of mmcl (e.g. mmcl.clip_loss()); got {type(loss).__name__}")
+        raise TypeError(
+            f"loss must be a loss of mmcl (e.g. mmcl.clip_loss()); got {type(loss).__name__}"
+        )
 
 
 def _initial_encoders(r, d1, d2, init, init_scale, rng, X, Y):
@@ -194,8 +209,19 @@ def _initial_encoders(r, d1, d2, init, init_scale, rng, X, Y):
     return scale * rng.standard_normal((r, d1)), scale * rng.standard_normal((r, d2))
 
 
-def fit_gd(X, Y, r, loss: LogitLoss, *, steps: int, lr: float, rng,
-           init=None, init_scale: float = 1e-3, record_every: int | None = None) -> GDFit:
+def fit_gd(
+    X,
+    Y,
+    r,
+    loss: LogitLoss,
+    *,
+    steps: int,
+    lr: float,
+    rng,
+    init=None,
+    init_scale: float = 1e-3,
+    record_every: int | None = None,
+) -> GDFit:
     """Plain gradient descent on any loss of the contrastive family.
 
     Each step is ``G1 -= lr * dL/dG1``, ``G2 -= lr * dL/dG2`` (simultaneous).
@@ -305,10 +331,19 @@ def polish(X, Y, loss: LogitLoss, *, init, gtol: float = 1e-10, maxiter: int = 5
         value, (dA, dB) = loss.value_and_gradient(A, B, X, Y)
         return value, np.concatenate([dA.ravel(), dB.ravel()])
 
-    res = minimize(f, np.concatenate([G1.ravel(), G2.ravel()]), jac=True, method="L-BFGS-B",
-                   callback=lambda th: history.append(f(th)[0]),
-                   options={"gtol": as_positive(gtol, "gtol"), "ftol": 0.0,
-                            "maxiter": as_int(maxiter, "maxiter", low=1), "maxcor": 30})
+    res = minimize(
+        f,
+        np.concatenate([G1.ravel(), G2.ravel()]),
+        jac=True,
+        method="L-BFGS-B",
+        callback=lambda th: history.append(f(th)[0]),
+        options={
+            "gtol": as_positive(gtol, "gtol"),
+            "ftol": 0.0,
+            "maxiter": as_int(maxiter, "maxiter", low=1),
+            "maxcor": 30,
+        },
+    )
     theta = res.x
     # Near the minimum the loss changes by ~|grad|^2, below its rounding error
     # once |grad| ~ 1e-8, so the line search stalls. Finish with Newton-type
@@ -316,10 +351,14 @@ def polish(X, Y, loss: LogitLoss, *, init, gtol: float = 1e-10, maxiter: int = 5
     grad_norm = np.linalg.norm(f(theta)[1])
     if grad_norm > gtol:
         sol = root(lambda th: f(th)[1], theta, method="hybr")
-        if np.linalg.norm(f(sol.x)[1]) < grad_norm and f(sol.x)[0] <= f(theta)[0] + 1e-12 * (1 + abs(f(theta)[0])):
+        if np.linalg.norm(f(sol.x)[1]) < grad_norm and f(sol.x)[0] <= f(theta)[0] + 1e-12 * (
+            1 + abs(f(theta)[0])
+        ):
             theta = sol.x
             history.append(f(theta)[0])
-    return GDFit(G1=theta[:k].reshape(shape1), G2=theta[k:].reshape(G2.shape), history=np.asarray(history))
+    return GDFit(
+        G1=theta[:k].reshape(shape1), G2=theta[k:].reshape(G2.shape), history=np.asarray(history)
+    )
 
 
 def spectral_selection(G1, G2, S, *, rho: float):
@@ -361,10 +400,14 @@ def spectral_selection(G1, G2, S, *, rho: float):
     G1 = as_data(G1, "G1", min_rows=1)
     G2 = as_data(G2, "G2", min_rows=1)
     if G1.shape[0] != G2.shape[0]:
-        raise ValueError(f"G1 and G2 must have the same number of rows r; got {G1.shape[0]} and {G2.shape[0]}")
+        raise ValueError(
+            f"G1 and G2 must have the same number of rows r; got {G1.shape[0]} and {G2.shape[0]}"
+        )
     S = np.asarray(S, dtype=float)
     if S.ndim != 2 or S.shape != (G1.shape[1], G2.shape[1]):
-        raise ValueError(f"S must have shape (d1, d2) = ({G1.shape[-1]}, {G2.shape[-1]}); got {S.shape}")
+        raise ValueError(
+            f"S must have shape (d1, d2) = ({G1.shape[-1]}, {G2.shape[-1]}); got {S.shape}"
+        )
     rho = as_positive(rho, "rho")
     M = rho * (G1.T @ G2)
     U, s, Vt = np.linalg.svd(S, full_matrices=False)

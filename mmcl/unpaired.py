@@ -8,10 +8,12 @@ some rows of ``Xu`` have their partner (same latent ``z``) among the rows of
 means. In a round with current encoders ``(G1, G2)`` every unpaired sample is
 rescaled so that its embedding has the root-mean-square norm of its modality
 (``xv_i = xu_i * nu / |G1 xu_i|``, likewise ``yv_j``; the scales are then
-frozen for the round, as the weights ``beta`` are frozen in the chapter `loss_to_svd`). For a partial matching ``P`` (pairs ``(i, j)``,
+frozen for the round, as the weights ``beta`` are frozen in the chapter `loss_to_svd`).
+For a partial matching ``P`` (pairs ``(i, j)``,
 each row used at most once) the loss of the round is::
 
-    L(G1, G2, P) = L_lin(G1, G2; X, Y) - lam/(n-1) * sum_{(i,j) in P} (<G1 xv_i, G2 yv_j> - nu mu theta)
+    L(G1, G2, P) = L_lin(G1, G2; X, Y)
+                   - lam/(n-1) * sum_{(i,j) in P} (<G1 xv_i, G2 yv_j> - nu mu theta)
                  = -tr(G1 S_P G2^T) + rho/2 ||G1^T G2||_F^2 + lam nu mu theta |P| / (n-1)
 
     S_P = Xc^T Yc/(n-1) + lam/(n-1) sum_{(i,j) in P} xv_i yv_j^T
@@ -33,14 +35,28 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._checks import (as_data, as_int, as_nonnegative, as_pair, as_positive, as_price, as_rank,
-                      as_target_fdr)
+from ._checks import (
+    as_data,
+    as_int,
+    as_nonnegative,
+    as_pair,
+    as_positive,
+    as_price,
+    as_rank,
+    as_target_fdr,
+)
 from .losses import linear_cross_covariance
-from .matching import (MAX_ASSIGNMENT_BYTES, assignment_blocks, best_match_values, decoy_threshold,
-                       match_pairs)
+from .matching import (
+    MAX_ASSIGNMENT_BYTES,
+    assignment_blocks,
+    best_match_values,
+    decoy_threshold,
+    match_pairs,
+)
 from .solvers import SVDFit, fit_svd_from_cross_covariance
 
 __all__ = ["UnpairedFit", "fit_with_pairs", "fit_with_unpaired"]
+
 
 def _centre(A: np.ndarray) -> np.ndarray:
     return A - A.mean(axis=0)
@@ -71,7 +87,9 @@ def _check_pairs(pairs, m1, m2) -> np.ndarray:
     if P.size == 0:
         return np.empty((0, 2), int)
     if P.ndim != 2 or P.shape[1] != 2 or not np.issubdtype(P.dtype, np.integer):
-        raise ValueError(f"pairs must be a (k, 2) integer array of (row of Xu, row of Yu); got shape {P.shape}")
+        raise ValueError(
+            f"pairs must be a (k, 2) integer array of (row of Xu, row of Yu); got shape {P.shape}"
+        )
     if P.min() < 0 or P[:, 0].max() >= m1 or P[:, 1].max() >= m2:
         raise ValueError(f"pairs must index rows of Xu (< {m1}) and of Yu (< {m2})")
     if len(np.unique(P[:, 0])) < len(P) or len(np.unique(P[:, 1])) < len(P):
@@ -169,9 +187,21 @@ class UnpairedFit:
     converged: bool = False
 
 
-def fit_with_unpaired(X, Y, Xu, Yu, r, *, rho: float = 1.0, lam: float = 1.0, theta="auto",
-                      target_fdr: float = 0.1, rounds: int = 10, batch_size: int | None = None,
-                      max_assignment_bytes: int = MAX_ASSIGNMENT_BYTES) -> UnpairedFit:
+def fit_with_unpaired(
+    X,
+    Y,
+    Xu,
+    Yu,
+    r,
+    *,
+    rho: float = 1.0,
+    lam: float = 1.0,
+    theta="auto",
+    target_fdr: float = 0.1,
+    rounds: int = 10,
+    batch_size: int | None = None,
+    max_assignment_bytes: int = MAX_ASSIGNMENT_BYTES,
+) -> UnpairedFit:
     """Alternating minimisation of ``L(G1, G2, P)``: detect hidden pairs, refit.
 
     Round 0 is ``fit_svd`` on the pairs. Each round then (1) embeds the
@@ -231,11 +261,14 @@ def fit_with_unpaired(X, Y, Xu, Yu, r, *, rho: float = 1.0, lam: float = 1.0, th
     (2, (2, 10))
     """
     with threadpool_limits(limits=1, user_api="blas"):  # small products only
-        return _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, batch_size,
-                                  max_assignment_bytes)
+        return _fit_with_unpaired(
+            X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, batch_size, max_assignment_bytes
+        )
 
 
-def _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, batch_size, max_assignment_bytes):
+def _fit_with_unpaired(
+    X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, batch_size, max_assignment_bytes
+):
     X, Y, Xu, Yu, r, rho, lam = _check_all(X, Y, Xu, Yu, r, rho, lam)
     auto = isinstance(theta, str)
     if auto and theta != "auto":
@@ -256,12 +289,22 @@ def _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, bat
     for _ in range(rounds):
         (A, nu), (C, mu) = _unit_rows(Xuc @ fit.G1.T), _unit_rows(Yuc @ fit.G2.T)
         sims = [A[b1] @ C[b2].T for b1, b2 in zip(blocks1, blocks2)]  # cosines
-        th = price if not auto else decoy_threshold(
-            np.concatenate([best_match_values(s) for s in sims]),
-            np.concatenate([best_match_values(-s) for s in sims]), q)
+        th = (
+            price
+            if not auto
+            else decoy_threshold(
+                np.concatenate([best_match_values(s) for s in sims]),
+                np.concatenate([best_match_values(-s) for s in sims]),
+                q,
+            )
+        )
         found = [match_pairs(s, th) for s in sims]
-        newP = np.concatenate([np.column_stack([b1[p[:, 0]], b2[p[:, 1]]])
-                               for (p, _), b1, b2 in zip(found, blocks1, blocks2)])
+        newP = np.concatenate(
+            [
+                np.column_stack([b1[p[:, 0]], b2[p[:, 1]]])
+                for (p, _), b1, b2 in zip(found, blocks1, blocks2)
+            ]
+        )
         values = np.concatenate([v for _, v in found])
         order = np.argsort(newP[:, 0], kind="stable")
         newP, values = newP[order], values[order]
@@ -271,15 +314,30 @@ def _fit_with_unpaired(X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, bat
         fit = fit_svd_from_cross_covariance(_pseudo_S(X, Y, Xv, Yv, P, lam), r, rho=rho)
         scale = np.sqrt(np.mean(nu**2) * np.mean(mu**2))
         extra = lam * th * scale * len(P) / (n - 1) if len(P) else 0.0
-        for key, val in (("theta", th), ("n_pairs", len(P)), ("loss", fit.value + extra), ("changed", changed)):
+        for key, val in (
+            ("theta", th),
+            ("n_pairs", len(P)),
+            ("loss", fit.value + extra),
+            ("changed", changed),
+        ):
             hist[key].append(val)
         pair_history.append(P)
         if changed == 0:
             converged = True
             break
-    history = {k: np.asarray(v, dtype=float if k in ("theta", "loss") else int) for k, v in hist.items()}
-    return UnpairedFit(G1=fit.G1, G2=fit.G2, pairs=P, similarities=values, theta=float(hist["theta"][-1]),
-                       history=history, pair_history=pair_history, converged=converged)
+    history = {
+        k: np.asarray(v, dtype=float if k in ("theta", "loss") else int) for k, v in hist.items()
+    }
+    return UnpairedFit(
+        G1=fit.G1,
+        G2=fit.G2,
+        pairs=P,
+        similarities=values,
+        theta=float(hist["theta"][-1]),
+        history=history,
+        pair_history=pair_history,
+        converged=converged,
+    )
 
 
 def _set(P) -> set:

@@ -13,16 +13,14 @@ callback at its defaults.
 
 from __future__ import annotations
 
-import functools
-from typing import Callable
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 __all__ = ["Explorer", "EXPLORERS", "register"]
 
 #: name -> factory returning an :class:`Explorer` (used by ``make bench``).
-EXPLORERS: dict[str, Callable[[], "Explorer"]] = {}
+EXPLORERS: dict[str, Callable[[], Explorer]] = {}
 
 
 def register(name: str):
@@ -104,7 +102,7 @@ class Explorer:
         if self._live is None:
             use_style()
             self._live = plt.figure(figsize=self.figsize)
-            plt.close(self._live)          # shown through the widget only, never by pyplot
+            plt.close(self._live)  # shown through the widget only, never by pyplot
         else:
             self._live.clear()
         self._update = self.draw(self._live, data, values)
@@ -126,4 +124,6 @@ class Explorer:
         for c in self.controls.values():
             c.observe(refresh, names="value")
         refresh()
-        return w.VBox([w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")), out])
+        return w.VBox(
+            [w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")), out]
+        )

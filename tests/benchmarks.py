@@ -47,17 +47,30 @@ def bench_clip(n=2048, d=128, r=16):
 
     base = best_time(unavoidable)
     full = best_time(lambda: loss.value_and_gradient(G1, G2, X, Y))
-    return {"n": n, "d": d, "r": r, "unavoidable_s": base, "clip_value_grad_s": full,
-            "ratio": full / base, "goal": 2.0}
+    return {
+        "n": n,
+        "d": d,
+        "r": r,
+        "unavoidable_s": base,
+        "clip_value_grad_s": full,
+        "ratio": full / base,
+        "goal": 2.0,
+    }
 
 
 def main():
     svd = bench_fit_svd()
-    print(f"fit_svd  n={svd['n']} d1=d2={svd['d']}: {svd['fit_svd_s'] * 1e3:7.1f} ms, one X.T @ Y "
-          f"{svd['gemm_s'] * 1e3:7.1f} ms, ratio {svd['ratio']:.2f} (goal <= {svd['goal']})")
+    print(
+        f"fit_svd  n={svd['n']} d1=d2={svd['d']}: {svd['fit_svd_s'] * 1e3:7.1f} ms, one X.T @ Y "
+        f"{svd['gemm_s'] * 1e3:7.1f} ms, ratio {svd['ratio']:.2f} (goal <= {svd['goal']})"
+    )
     clip = bench_clip()
-    print(f"CLIP value+gradient n={clip['n']} d={clip['d']} r={clip['r']}: {clip['clip_value_grad_s'] * 1e3:7.1f} ms, "
-          f"unavoidable work {clip['unavoidable_s'] * 1e3:7.1f} ms, ratio {clip['ratio']:.2f} (goal <= {clip['goal']})")
+    print(
+        f"CLIP value+gradient n={clip['n']} d={clip['d']} r={clip['r']}: "
+        f"{clip['clip_value_grad_s'] * 1e3:7.1f} ms, "
+        f"unavoidable work {clip['unavoidable_s'] * 1e3:7.1f} ms, ratio {clip['ratio']:.2f} "
+        f"(goal <= {clip['goal']})"
+    )
     report_book()
 
 
@@ -91,13 +104,20 @@ def bench_notebooks(paths=None):
     times = {}
     for path in paths if paths is not None else book_notebooks():
         nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         t0 = time.perf_counter()
         try:
             client.execute()
         except Exception as exc:  # report the failure, keep timing the others
-            print(f"notebook {path.name} failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}")
+            print(
+                f"notebook {path.name} failed: {type(exc).__name__}: "
+                f"{str(exc).strip().splitlines()[-1]}"
+            )
             times[path.name] = float("nan")
             continue
         times[path.name] = time.perf_counter() - t0
@@ -132,25 +152,35 @@ def bench_explorers(repeat: int = 7):
             plt.close(fig)
             computes.append(t1 - t0)
             totals.append(time.perf_counter() - t0)
-        out[name] = {"compute_ms": 1e3 * float(np.median(computes[1:])),
-                     "callback_ms": 1e3 * float(np.median(totals[1:]))}
+        out[name] = {
+            "compute_ms": 1e3 * float(np.median(computes[1:])),
+            "callback_ms": 1e3 * float(np.median(totals[1:])),
+        }
     return out
 
 
 def report_book():
     """Print notebook times and explorer latencies against their budgets."""
+
     def mark(ok):
         return "ok" if ok else "OVER BUDGET"
 
     times = bench_notebooks()
     for name, t in times.items():
-        print(f"notebook {name:28s} {t:6.1f} s   (budget {NOTEBOOK_BUDGET_S:.0f} s: {mark(t <= NOTEBOOK_BUDGET_S)})")
+        print(
+            f"notebook {name:28s} {t:6.1f} s   "
+            f"(budget {NOTEBOOK_BUDGET_S:.0f} s: {mark(t <= NOTEBOOK_BUDGET_S)})"
+        )
     total = sum(times.values())  # nan if a notebook failed: then no budget is met
-    print(f"whole book ({len(times)} notebooks)       {total:6.1f} s   "
-          f"(budget {BOOK_BUDGET_S:.0f} s: {mark(total <= BOOK_BUDGET_S)})")
+    print(
+        f"whole book ({len(times)} notebooks)       {total:6.1f} s   "
+        f"(budget {BOOK_BUDGET_S:.0f} s: {mark(total <= BOOK_BUDGET_S)})"
+    )
     for name, t in bench_explorers().items():
-        print(f"explorer {name:28s} {t['callback_ms']:6.1f} ms  (compute {t['compute_ms']:.1f} ms; "
-              f"budget {CALLBACK_BUDGET_MS:.0f} ms: {mark(t['callback_ms'] <= CALLBACK_BUDGET_MS)})")
+        print(
+            f"explorer {name:28s} {t['callback_ms']:6.1f} ms  (compute {t['compute_ms']:.1f} ms; "
+            f"budget {CALLBACK_BUDGET_MS:.0f} ms: {mark(t['callback_ms'] <= CALLBACK_BUDGET_MS)})"
+        )
 
 
 if __name__ == "__main__":

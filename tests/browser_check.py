@@ -44,11 +44,18 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SEARCH_TERM = "contrastive"
 
 #: Console messages that are proven harmless and cannot be fixed at their
@@ -109,8 +116,10 @@ def chromium_path() -> str:
     """The system Chromium, or exit with a message saying how to install it."""
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        sys.exit("Chromium not found. Install Debian's package (as root: "
-                 "`apt-get update && apt-get install -y chromium`) or set CHROMIUM=/path/to/chromium.")
+        sys.exit(
+            "Chromium not found. Install Debian's package (as root: "
+            "`apt-get update && apt-get install -y chromium`) or set CHROMIUM=/path/to/chromium."
+        )
     return path
 
 
@@ -167,7 +176,9 @@ class Checker:
         self.page = browser.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.fail(f"uncaught exception: {exc}"))
-        self.page.on("requestfailed", lambda req: self.fail(f"request failed: {req.url} ({req.failure})"))
+        self.page.on(
+            "requestfailed", lambda req: self.fail(f"request failed: {req.url} ({req.failure})")
+        )
         self.page.on("response", self._response)
         self.page.on("request", self._request)
 
@@ -184,14 +195,18 @@ class Checker:
             self.fail(f"HTTP {resp.status} for {resp.url}")
 
     def _request(self, req) -> None:
-        if not req.url.startswith(self.base) and not req.url.startswith(("data:", "blob:", "about:")):
+        if not req.url.startswith(self.base) and not req.url.startswith(
+            ("data:", "blob:", "about:")
+        ):
             self.fail(f"request to another host (the site must work offline): {req.url}")
 
     def visit(self, url: str) -> dict:
         self.url = url
         self.page.goto(url, wait_until="load")
         # index.html is a redirect (meta refresh): wait until the real page has loaded.
-        self.page.wait_for_function("() => document.body && !document.querySelector('meta[http-equiv=Refresh]')")
+        self.page.wait_for_function(
+            "() => document.body && !document.querySelector('meta[http-equiv=Refresh]')"
+        )
         self.page.wait_for_load_state("load")
         self.url = self.page.url
         info = self.page.evaluate(PAGE_PROBE)
@@ -260,7 +275,8 @@ def check_search(checker: Checker, base: str) -> int:
         checker.page.wait_for_function(
             "() => (document.querySelector('#search-results p.search-summary') || {}).textContent"
             " && !/Searching|Preparing/.test(document.querySelector('#search-results h2').textContent)",
-            timeout=20_000)
+            timeout=20_000,
+        )
     except Exception:  # playwright's TimeoutError: reported below
         pass
     n = checker.page.locator("#search-results ul.search li").count()
@@ -315,13 +331,17 @@ BROKEN_SITE = {
     "book/intro.html": (
         "<html><head><title>t</title><link rel='icon' href='data:,'></head><body>"
         "<p><span class='math'>\\(x^2\\)</span> and $$y$$</p>"
-        "<a href='page.html'>next</a></body></html>"),
+        "<a href='page.html'>next</a></body></html>"
+    ),
     "book/page.html": (
         "<html><head><title>t</title>"  # no icon link: the browser asks for /favicon.ico
         "<script src='http://127.0.0.2:9/cdn.js'></script></head><body>"
-        "<img src='missing.png' alt='x'><script>console.error('boom')</script></body></html>"),
+        "<img src='missing.png' alt='x'><script>console.error('boom')</script></body></html>"
+    ),
 }
-BROKEN_TOC = "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/page\n  - file: book/orphan\n"
+BROKEN_TOC = (
+    "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/page\n  - file: book/orphan\n"
+)
 EXPECTED_FAULTS = {  # fault -> text that must appear in some problem
     "math without MathJax": "MathJax did not load",
     "untypeset math": "math not typeset",
@@ -349,7 +369,9 @@ def self_test() -> list[str]:
             (tmp / rel).write_text(html)
         (tmp / "_toc.yml").write_text(BROKEN_TOC)
         _, problems = check_site(tmp, tmp / "_toc.yml")
-    return [fault for fault, text in EXPECTED_FAULTS.items() if not any(text in p for p in problems)]
+    return [
+        fault for fault, text in EXPECTED_FAULTS.items() if not any(text in p for p in problems)
+    ]
 
 
 def main(build: Path, toc: Path = ROOT / "_toc.yml") -> int:
@@ -358,16 +380,20 @@ def main(build: Path, toc: Path = ROOT / "_toc.yml") -> int:
     if missed:
         print(f"FAIL the browser check no longer detects: {', '.join(missed)}")
         return 1
-    print(f"self-test: the check catches all {len(EXPECTED_FAULTS)} kinds of fault on a broken site "
-          f"({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"self-test: the check catches all {len(EXPECTED_FAULTS)} kinds of fault on a broken site "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
     if not (build / "index.html").exists():
         sys.exit(f"{build}/index.html not found: build the book first (make site).")
     t0 = time.perf_counter()
     counts, problems = check_site(build, toc)
     elapsed = time.perf_counter() - t0
-    print(f"browser check of {build}: {counts['pages']} pages, {counts['images']} images, "
-          f"{counts['equations']} equations typeset, {counts['downloads']} notebook downloads, "
-          f"{counts['search_results']} search results for '{SEARCH_TERM}' ({elapsed:.1f} s)")
+    print(
+        f"browser check of {build}: {counts['pages']} pages, {counts['images']} images, "
+        f"{counts['equations']} equations typeset, {counts['downloads']} notebook downloads, "
+        f"{counts['search_results']} search results for '{SEARCH_TERM}' ({elapsed:.1f} s)"
+    )
     for p in problems:
         print("FAIL", p)
     # One check per page, plus TOC reachability and search.
@@ -381,6 +407,8 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("build", nargs="?", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--toc", type=Path, default=ROOT / "_toc.yml", help="the TOC the site was built with")
+    parser.add_argument(
+        "--toc", type=Path, default=ROOT / "_toc.yml", help="the TOC the site was built with"
+    )
     args = parser.parse_args()
     sys.exit(main(args.build.resolve(), args.toc))

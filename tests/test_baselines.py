@@ -17,7 +17,7 @@ def test_top_eigenvectors_on_a_stack():
 
 
 def test_masked_view_covariance_conditional_expectation():
-    """Averaged over masks, S = (Sh - diag Sh)/4 + diag(Sh)/(4n) for centred X (Sh its covariance)."""
+    """Averaged over masks, S = (Sh - diag Sh)/4 + diag(Sh)/(4n) for centred X (Sh: covariance)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((12, 3)) @ np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
     Xc = X - X.mean(axis=0)
@@ -29,12 +29,15 @@ def test_masked_view_covariance_conditional_expectation():
 
 
 def test_masked_view_covariance_centres_first():
-    """center=True is the uncentred statistic of the centred data (the same masks for the same seed)."""
+    """center=True is the uncentred statistic of the centred data (same masks, same seed)."""
     X = np.random.default_rng(0).standard_normal((30, 4)) + 5.0
     S = mmcl.masked_view_covariance(X, rng=1, augmentations=3)
     np.testing.assert_allclose(S, S.T)
-    np.testing.assert_allclose(S, mmcl.masked_view_covariance(X - X.mean(0), rng=1, augmentations=3,
-                                                              center=False), atol=1e-12)
+    np.testing.assert_allclose(
+        S,
+        mmcl.masked_view_covariance(X - X.mean(0), rng=1, augmentations=3, center=False),
+        atol=1e-12,
+    )
 
 
 def test_unimodal_population_limit():
@@ -53,10 +56,12 @@ def test_unimodal_population_limit():
 
 
 def test_masking_removes_heteroskedastic_noise_but_not_structured_noise():
-    U = np.ones((6, 1)) / np.sqrt(6)                                   # incoherent signal direction
+    U = np.ones((6, 1)) / np.sqrt(6)  # incoherent signal direction
     Sigma_het = 2.0 * U @ U.T + np.diag([0.1, 5.0, 0.2, 0.3, 0.1, 0.2])
     assert mmcl.sin_theta(mmcl.unimodal_contrastive_population(Sigma_het, 1).T, U) < 1e-10
-    assert mmcl.sin_theta(np.linalg.eigh(Sigma_het)[1][:, -1:], U) > 0.5   # PCA follows the loud coordinate
+    assert (
+        mmcl.sin_theta(np.linalg.eigh(Sigma_het)[1][:, -1:], U) > 0.5
+    )  # PCA follows the loud coordinate
     b = np.array([[1.0], [-1.0], [1.0], [-1.0], [0.0], [0.0]]) * 2
     Sigma_str = 2.0 * U @ U.T + b @ b.T + np.eye(6)
     assert mmcl.sin_theta(mmcl.unimodal_contrastive_population(Sigma_str, 1).T, U) > 0.9
@@ -117,10 +122,15 @@ def test_unimodal_centres_the_data():
 
 
 def test_more_augmentations_bring_the_masked_matrix_closer_to_its_mask_average():
-    X = np.random.default_rng(0).standard_normal((40, 5)) @ np.random.default_rng(1).standard_normal((5, 5))
+    X = np.random.default_rng(0).standard_normal((40, 5)) @ np.random.default_rng(
+        1
+    ).standard_normal((5, 5))
     Xc = X - X.mean(axis=0)
     Sh = Xc.T @ Xc / (len(X) - 1)
     target = 0.25 * (Sh - np.diag(np.diag(Sh))) + np.diag(np.diag(Sh)) / (4 * len(X))
-    err = [np.linalg.norm(mmcl.masked_view_covariance(X, rng=s, augmentations=a) - target)
-           for a in (1, 400) for s in range(5)]
+    err = [
+        np.linalg.norm(mmcl.masked_view_covariance(X, rng=s, augmentations=a) - target)
+        for a in (1, 400)
+        for s in range(5)
+    ]
     assert np.mean(err[5:]) < 0.25 * np.mean(err[:5])

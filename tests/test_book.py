@@ -8,11 +8,22 @@ from hypothesis import strategies as st
 from mmcl.book import clean_number, glue
 
 
-@pytest.mark.parametrize("value, expected", [
-    (0.1 + 0.2, 0.3), (3.0000000000000004, 3), (2.5e-13, 2.5e-13), (7, 7), (np.int64(5), 5),
-    (np.float64(1.5), 1.5), (np.array(2.0), 2), (np.float32(0.25), 0.25), (-4.0, -4), (1e20, 1e20),
-    (123456.7890123456, 123456.789012),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (0.1 + 0.2, 0.3),
+        (3.0000000000000004, 3),
+        (2.5e-13, 2.5e-13),
+        (7, 7),
+        (np.int64(5), 5),
+        (np.float64(1.5), 1.5),
+        (np.array(2.0), 2),
+        (np.float32(0.25), 0.25),
+        (-4.0, -4),
+        (1e20, 1e20),
+        (123456.7890123456, 123456.789012),
+    ],
+)
 def test_clean_number(value, expected):
     got = clean_number(value)
     assert got == expected and type(got) is type(expected)
@@ -38,7 +49,9 @@ def glued(monkeypatch):
     import myst_nb
 
     calls = []
-    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: calls.append((name, value, display)))
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, value, display=True: calls.append((name, value, display))
+    )
     return calls
 
 

@@ -18,6 +18,7 @@ from mmcl.experiments import robustness as ex_robustness
 from mmcl.experiments import robustness_fits as ex_robustness_fits
 from mmcl.experiments import sampling as ex_sampling
 from mmcl.experiments import unpaired as ex_unpaired
+from mmcl.experiments import unpaired_gain as ex_unpaired_gain
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((10, 4))
@@ -49,8 +50,15 @@ CASES = []
 
 def bad(target, description, call, error, name, pattern=None):
     """A call of ``target`` that must raise ``error`` with a message naming ``name``."""
-    CASES.append(pytest.param(target, call, error, pattern or rf"(?<![\w.]){re.escape(name)}(?!\w)",
-                              id=f"{target.__name__}: {description}"))
+    CASES.append(
+        pytest.param(
+            target,
+            call,
+            error,
+            pattern or rf"(?<![\w.]){re.escape(name)}(?!\w)",
+            id=f"{target.__name__}: {description}",
+        )
+    )
 
 
 # --- losses -----------------------------------------------------------------------
@@ -65,40 +73,137 @@ bad(F.linear_loss, "rho a string", lambda: F.linear_loss(rho="1"), TypeError, "r
 bad(F.linear_loss, "rho NaN", lambda: F.linear_loss(rho=np.nan), ValueError, "rho")
 bad(F.linear_loss, "rho infinite", lambda: F.linear_loss(rho=np.inf), ValueError, "rho")
 bad(F.LogitLoss, "rho negative", lambda: F.LogitLoss(rho=-1.0), ValueError, "rho")
-bad(F.ContrastiveLoss, "phi not callable",
-    lambda: F.ContrastiveLoss(phi=1.0, dphi=np.ones_like, psi=np.exp, dpsi=np.exp), TypeError, "phi")
-bad(F.ContrastiveLoss, "dpsi missing",
-    lambda: F.ContrastiveLoss(phi=np.log1p, dphi=np.ones_like, psi=np.exp, dpsi=None), TypeError, "dpsi")
+bad(
+    F.ContrastiveLoss,
+    "phi not callable",
+    lambda: F.ContrastiveLoss(phi=1.0, dphi=np.ones_like, psi=np.exp, dpsi=np.exp),
+    TypeError,
+    "phi",
+)
+bad(
+    F.ContrastiveLoss,
+    "dpsi missing",
+    lambda: F.ContrastiveLoss(phi=np.log1p, dphi=np.ones_like, psi=np.exp, dpsi=None),
+    TypeError,
+    "dpsi",
+)
 bad(F.CLIPLoss, "tau zero", lambda: F.CLIPLoss(tau=0.0), ValueError, "tau")
 bad(F.LinearLoss, "rho negative", lambda: F.LinearLoss(rho=-0.1), ValueError, "rho")
 bad(F.LogitLoss, "value: NaN in X", lambda: loss.value(G1, G2, with_nan(X), Y), ValueError, "X")
 bad(F.LogitLoss, "value: G1 wrong width", lambda: loss.value(G1[:, :3], G2, X, Y), ValueError, "G1")
-bad(F.LogitLoss, "gradient: G2 wrong width", lambda: loss.gradient(G1, G2[:, :2], X, Y), ValueError, "G2")
-bad(F.LogitLoss, "weights: G1, G2 different r", lambda: loss.weights(G1, G2[:1], X, Y), ValueError, "G2")
+bad(
+    F.LogitLoss,
+    "gradient: G2 wrong width",
+    lambda: loss.gradient(G1, G2[:, :2], X, Y),
+    ValueError,
+    "G2",
+)
+bad(
+    F.LogitLoss,
+    "weights: G1, G2 different r",
+    lambda: loss.weights(G1, G2[:1], X, Y),
+    ValueError,
+    "G2",
+)
 bad(F.LogitLoss, "value: NaN in G2", lambda: loss.value(G1, with_nan(G2), X, Y), ValueError, "G2")
-bad(F.LogitLoss, "cross_covariance: n mismatch", lambda: loss.cross_covariance(G1, G2, X, Y[:8]), ValueError, "Y")
-bad(F.LogitLoss, "value_and_gradient: one sample",
-    lambda: loss.value_and_gradient(G1, G2, X[:1], Y[:1]), ValueError, "X")
-bad(F.contrastive_cross_covariance, "beta wrong shape",
-    lambda: F.contrastive_cross_covariance(X, Y, np.eye(9)), ValueError, "beta")
-bad(F.contrastive_cross_covariance, "beta with inf",
-    lambda: F.contrastive_cross_covariance(X, Y, with_inf(np.eye(10))), ValueError, "beta")
-bad(F.contrastive_cross_covariance, "X is 1-D",
-    lambda: F.contrastive_cross_covariance(X[:, 0], Y, np.eye(10)), ValueError, "X")
-bad(F.linear_cross_covariance, "NaN in X", lambda: F.linear_cross_covariance(with_nan(X), Y), ValueError, "X")
-bad(F.linear_cross_covariance, "inf in Y", lambda: F.linear_cross_covariance(X, with_inf(Y)), ValueError, "Y")
-bad(F.linear_cross_covariance, "n mismatch", lambda: F.linear_cross_covariance(X, Y[:9]), ValueError, "Y")
-bad(F.linear_cross_covariance, "one sample", lambda: F.linear_cross_covariance(X[:1], Y[:1]), ValueError, "X")
-bad(F.finite_difference_gradient, "loss not a loss",
-    lambda: F.finite_difference_gradient("clip", G1, G2, X, Y), TypeError, "loss")
-bad(F.finite_difference_gradient, "h zero",
-    lambda: F.finite_difference_gradient(loss, G1, G2, X, Y, h=0.0), ValueError, "h")
-bad(F.finite_difference_hessian, "loss not a loss",
-    lambda: F.finite_difference_hessian(None, G1, G2, X, Y), TypeError, "loss")
-bad(F.finite_difference_hessian, "h negative",
-    lambda: F.finite_difference_hessian(loss, G1, G2, X, Y, h=-1e-5), ValueError, "h")
-bad(F.finite_difference_hessian, "G1 wrong width",
-    lambda: F.finite_difference_hessian(loss, G1[:, :2], G2, X, Y), ValueError, "G1")
+bad(
+    F.LogitLoss,
+    "cross_covariance: n mismatch",
+    lambda: loss.cross_covariance(G1, G2, X, Y[:8]),
+    ValueError,
+    "Y",
+)
+bad(
+    F.LogitLoss,
+    "value_and_gradient: one sample",
+    lambda: loss.value_and_gradient(G1, G2, X[:1], Y[:1]),
+    ValueError,
+    "X",
+)
+bad(
+    F.contrastive_cross_covariance,
+    "beta wrong shape",
+    lambda: F.contrastive_cross_covariance(X, Y, np.eye(9)),
+    ValueError,
+    "beta",
+)
+bad(
+    F.contrastive_cross_covariance,
+    "beta with inf",
+    lambda: F.contrastive_cross_covariance(X, Y, with_inf(np.eye(10))),
+    ValueError,
+    "beta",
+)
+bad(
+    F.contrastive_cross_covariance,
+    "X is 1-D",
+    lambda: F.contrastive_cross_covariance(X[:, 0], Y, np.eye(10)),
+    ValueError,
+    "X",
+)
+bad(
+    F.linear_cross_covariance,
+    "NaN in X",
+    lambda: F.linear_cross_covariance(with_nan(X), Y),
+    ValueError,
+    "X",
+)
+bad(
+    F.linear_cross_covariance,
+    "inf in Y",
+    lambda: F.linear_cross_covariance(X, with_inf(Y)),
+    ValueError,
+    "Y",
+)
+bad(
+    F.linear_cross_covariance,
+    "n mismatch",
+    lambda: F.linear_cross_covariance(X, Y[:9]),
+    ValueError,
+    "Y",
+)
+bad(
+    F.linear_cross_covariance,
+    "one sample",
+    lambda: F.linear_cross_covariance(X[:1], Y[:1]),
+    ValueError,
+    "X",
+)
+bad(
+    F.finite_difference_gradient,
+    "loss not a loss",
+    lambda: F.finite_difference_gradient("clip", G1, G2, X, Y),
+    TypeError,
+    "loss",
+)
+bad(
+    F.finite_difference_gradient,
+    "h zero",
+    lambda: F.finite_difference_gradient(loss, G1, G2, X, Y, h=0.0),
+    ValueError,
+    "h",
+)
+bad(
+    F.finite_difference_hessian,
+    "loss not a loss",
+    lambda: F.finite_difference_hessian(None, G1, G2, X, Y),
+    TypeError,
+    "loss",
+)
+bad(
+    F.finite_difference_hessian,
+    "h negative",
+    lambda: F.finite_difference_hessian(loss, G1, G2, X, Y, h=-1e-5),
+    ValueError,
+    "h",
+)
+bad(
+    F.finite_difference_hessian,
+    "G1 wrong width",
+    lambda: F.finite_difference_hessian(loss, G1[:, :2], G2, X, Y),
+    ValueError,
+    "G1",
+)
 
 # --- solvers ----------------------------------------------------------------------
 bad(F.fit_svd, "X is 1-D", lambda: F.fit_svd(X[:, 0], Y, 1), ValueError, "X")
@@ -113,359 +218,1343 @@ bad(F.fit_svd, "r a bool", lambda: F.fit_svd(X, Y, True), TypeError, "r")
 bad(F.fit_svd, "NaN in X", lambda: F.fit_svd(with_nan(X), Y, 1), ValueError, "X")
 bad(F.fit_svd, "inf in Y", lambda: F.fit_svd(X, with_inf(Y), 1), ValueError, "Y")
 bad(F.fit_svd, "rho zero", lambda: F.fit_svd(X, Y, 1, rho=0.0), ValueError, "rho")
-bad(F.fit_svd, "weights negative", lambda: F.fit_svd(X, Y, 1, weights=-np.ones(10)), ValueError, "weights")
-bad(F.fit_svd, "weights wrong shape", lambda: F.fit_svd(X, Y, 1, weights=np.ones(9)), ValueError, "weights")
-bad(F.fit_svd_from_cross_covariance, "S with NaN",
-    lambda: F.fit_svd_from_cross_covariance(with_nan(np.eye(3)), 1), ValueError, "S")
-bad(F.fit_svd_from_cross_covariance, "S is 1-D",
-    lambda: F.fit_svd_from_cross_covariance(np.ones(3), 1), ValueError, "S")
-bad(F.fit_svd_from_cross_covariance, "r too large",
-    lambda: F.fit_svd_from_cross_covariance(np.eye(3)[:, :2], 3), ValueError, "r")
-bad(F.fit_svd_from_cross_covariance, "rho negative",
-    lambda: F.fit_svd_from_cross_covariance(np.eye(3), 1, rho=-1.0), ValueError, "rho")
-bad(F.fit_gd, "loss not a loss", lambda: F.fit_gd(X, Y, 1, "clip", steps=1, lr=0.1, rng=0), TypeError, "loss")
-bad(F.fit_gd, "steps negative", lambda: F.fit_gd(X, Y, 1, loss, steps=-1, lr=0.1, rng=0), ValueError, "steps")
-bad(F.fit_gd, "steps a float", lambda: F.fit_gd(X, Y, 1, loss, steps=1.5, lr=0.1, rng=0), TypeError, "steps")
+bad(
+    F.fit_svd,
+    "weights negative",
+    lambda: F.fit_svd(X, Y, 1, weights=-np.ones(10)),
+    ValueError,
+    "weights",
+)
+bad(
+    F.fit_svd,
+    "weights wrong shape",
+    lambda: F.fit_svd(X, Y, 1, weights=np.ones(9)),
+    ValueError,
+    "weights",
+)
+bad(
+    F.fit_svd_from_cross_covariance,
+    "S with NaN",
+    lambda: F.fit_svd_from_cross_covariance(with_nan(np.eye(3)), 1),
+    ValueError,
+    "S",
+)
+bad(
+    F.fit_svd_from_cross_covariance,
+    "S is 1-D",
+    lambda: F.fit_svd_from_cross_covariance(np.ones(3), 1),
+    ValueError,
+    "S",
+)
+bad(
+    F.fit_svd_from_cross_covariance,
+    "r too large",
+    lambda: F.fit_svd_from_cross_covariance(np.eye(3)[:, :2], 3),
+    ValueError,
+    "r",
+)
+bad(
+    F.fit_svd_from_cross_covariance,
+    "rho negative",
+    lambda: F.fit_svd_from_cross_covariance(np.eye(3), 1, rho=-1.0),
+    ValueError,
+    "rho",
+)
+bad(
+    F.fit_gd,
+    "loss not a loss",
+    lambda: F.fit_gd(X, Y, 1, "clip", steps=1, lr=0.1, rng=0),
+    TypeError,
+    "loss",
+)
+bad(
+    F.fit_gd,
+    "steps negative",
+    lambda: F.fit_gd(X, Y, 1, loss, steps=-1, lr=0.1, rng=0),
+    ValueError,
+    "steps",
+)
+bad(
+    F.fit_gd,
+    "steps a float",
+    lambda: F.fit_gd(X, Y, 1, loss, steps=1.5, lr=0.1, rng=0),
+    TypeError,
+    "steps",
+)
 bad(F.fit_gd, "lr zero", lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.0, rng=0), ValueError, "lr")
-bad(F.fit_gd, "rng None", lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=None), TypeError, "rng")
-bad(F.fit_gd, "rng a string", lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng="seed"), TypeError, "rng")
-bad(F.fit_gd, "rng a float", lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=1.0), TypeError, "rng")
-bad(F.fit_gd, "init of wrong r", lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=0, init=(G1, G2)),
-    ValueError, "init")
-bad(F.fit_gd, "init not a pair", lambda: F.fit_gd(X, Y, 2, loss, steps=1, lr=0.1, rng=0, init=G1), TypeError, "init")
-bad(F.fit_gd, "init_scale zero", lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=0, init_scale=0.0),
-    ValueError, "init_scale")
-bad(F.fit_gd, "record_every zero", lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=0, record_every=0),
-    ValueError, "record_every")
-bad(F.fit_gd, "NaN in Y", lambda: F.fit_gd(X, with_nan(Y), 1, loss, steps=1, lr=0.1, rng=0), ValueError, "Y")
+bad(
+    F.fit_gd,
+    "rng None",
+    lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=None),
+    TypeError,
+    "rng",
+)
+bad(
+    F.fit_gd,
+    "rng a string",
+    lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng="seed"),
+    TypeError,
+    "rng",
+)
+bad(
+    F.fit_gd,
+    "rng a float",
+    lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=1.0),
+    TypeError,
+    "rng",
+)
+bad(
+    F.fit_gd,
+    "init of wrong r",
+    lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=0, init=(G1, G2)),
+    ValueError,
+    "init",
+)
+bad(
+    F.fit_gd,
+    "init not a pair",
+    lambda: F.fit_gd(X, Y, 2, loss, steps=1, lr=0.1, rng=0, init=G1),
+    TypeError,
+    "init",
+)
+bad(
+    F.fit_gd,
+    "init_scale zero",
+    lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=0, init_scale=0.0),
+    ValueError,
+    "init_scale",
+)
+bad(
+    F.fit_gd,
+    "record_every zero",
+    lambda: F.fit_gd(X, Y, 1, loss, steps=1, lr=0.1, rng=0, record_every=0),
+    ValueError,
+    "record_every",
+)
+bad(
+    F.fit_gd,
+    "NaN in Y",
+    lambda: F.fit_gd(X, with_nan(Y), 1, loss, steps=1, lr=0.1, rng=0),
+    ValueError,
+    "Y",
+)
 bad(F.polish, "init missing", lambda: F.polish(X, Y, loss, init=None), TypeError, "init")
-bad(F.polish, "gtol zero", lambda: F.polish(X, Y, loss, init=(G1, G2), gtol=0.0), ValueError, "gtol")
-bad(F.polish, "maxiter zero", lambda: F.polish(X, Y, loss, init=(G1, G2), maxiter=0), ValueError, "maxiter")
+bad(
+    F.polish, "gtol zero", lambda: F.polish(X, Y, loss, init=(G1, G2), gtol=0.0), ValueError, "gtol"
+)
+bad(
+    F.polish,
+    "maxiter zero",
+    lambda: F.polish(X, Y, loss, init=(G1, G2), maxiter=0),
+    ValueError,
+    "maxiter",
+)
 bad(F.polish, "loss not a loss", lambda: F.polish(X, Y, "clip", init=(G1, G2)), TypeError, "loss")
-bad(F.spectral_selection, "S wrong shape", lambda: F.spectral_selection(G1, G2, np.eye(3), rho=1.0),
-    ValueError, "S")
-bad(F.spectral_selection, "rho zero", lambda: F.spectral_selection(G1, G2, np.ones((4, 3)), rho=0.0),
-    ValueError, "rho")
-bad(F.spectral_selection, "NaN in G1", lambda: F.spectral_selection(with_nan(G1), G2, np.ones((4, 3)), rho=1.0),
-    ValueError, "G1")
-bad(F.spectral_selection, "G1, G2 different r",
-    lambda: F.spectral_selection(G1, G2[:1], np.ones((4, 3)), rho=1.0), ValueError, "G2")
-bad(F.selection_grid, "taus negative", lambda: F.selection_grid(X, Y, 1, taus=[1.0, -1.0], rhos=[1.0], rng=0),
-    ValueError, "taus")
-bad(F.selection_grid, "taus empty", lambda: F.selection_grid(X, Y, 1, taus=[], rhos=[1.0], rng=0),
-    ValueError, "taus")
-bad(F.selection_grid, "rhos zero", lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[0.0], rng=0),
-    ValueError, "rhos")
-bad(F.selection_grid, "rhos nested", lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[[1.0]], rng=0),
-    ValueError, "rhos")
-bad(F.selection_grid, "r too large", lambda: F.selection_grid(X, Y, 9, taus=[1.0], rhos=[1.0], rng=0),
-    ValueError, "r")
-bad(F.selection_grid, "steps negative",
-    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[1.0], rng=0, steps=-1), ValueError, "steps")
-bad(F.selection_grid, "init_scale zero",
-    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[1.0], rng=0, init_scale=0.0), ValueError, "init_scale")
-bad(F.selection_grid, "lr zero",
-    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[1.0], rng=0, lr=0.0), ValueError, "lr")
-bad(F.selection_grid, "rng a string", lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[1.0], rng="seed"),
-    TypeError, "rng")
-bad(F.selection_grid, "n mismatch", lambda: F.selection_grid(X, Y[:-1], 1, taus=[1.0], rhos=[1.0], rng=0),
-    ValueError, "Y")
+bad(
+    F.spectral_selection,
+    "S wrong shape",
+    lambda: F.spectral_selection(G1, G2, np.eye(3), rho=1.0),
+    ValueError,
+    "S",
+)
+bad(
+    F.spectral_selection,
+    "rho zero",
+    lambda: F.spectral_selection(G1, G2, np.ones((4, 3)), rho=0.0),
+    ValueError,
+    "rho",
+)
+bad(
+    F.spectral_selection,
+    "NaN in G1",
+    lambda: F.spectral_selection(with_nan(G1), G2, np.ones((4, 3)), rho=1.0),
+    ValueError,
+    "G1",
+)
+bad(
+    F.spectral_selection,
+    "G1, G2 different r",
+    lambda: F.spectral_selection(G1, G2[:1], np.ones((4, 3)), rho=1.0),
+    ValueError,
+    "G2",
+)
+bad(
+    F.selection_grid,
+    "taus negative",
+    lambda: F.selection_grid(X, Y, 1, taus=[1.0, -1.0], rhos=[1.0], rng=0),
+    ValueError,
+    "taus",
+)
+bad(
+    F.selection_grid,
+    "taus empty",
+    lambda: F.selection_grid(X, Y, 1, taus=[], rhos=[1.0], rng=0),
+    ValueError,
+    "taus",
+)
+bad(
+    F.selection_grid,
+    "rhos zero",
+    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[0.0], rng=0),
+    ValueError,
+    "rhos",
+)
+bad(
+    F.selection_grid,
+    "rhos nested",
+    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[[1.0]], rng=0),
+    ValueError,
+    "rhos",
+)
+bad(
+    F.selection_grid,
+    "r too large",
+    lambda: F.selection_grid(X, Y, 9, taus=[1.0], rhos=[1.0], rng=0),
+    ValueError,
+    "r",
+)
+bad(
+    F.selection_grid,
+    "steps negative",
+    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[1.0], rng=0, steps=-1),
+    ValueError,
+    "steps",
+)
+bad(
+    F.selection_grid,
+    "init_scale zero",
+    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[1.0], rng=0, init_scale=0.0),
+    ValueError,
+    "init_scale",
+)
+bad(
+    F.selection_grid,
+    "lr zero",
+    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[1.0], rng=0, lr=0.0),
+    ValueError,
+    "lr",
+)
+bad(
+    F.selection_grid,
+    "rng a string",
+    lambda: F.selection_grid(X, Y, 1, taus=[1.0], rhos=[1.0], rng="seed"),
+    TypeError,
+    "rng",
+)
+bad(
+    F.selection_grid,
+    "n mismatch",
+    lambda: F.selection_grid(X, Y[:-1], 1, taus=[1.0], rhos=[1.0], rng=0),
+    ValueError,
+    "Y",
+)
 
 # --- metrics ----------------------------------------------------------------------
-bad(F.sin_theta, "A rank deficient", lambda: F.sin_theta(np.zeros((3, 1)), np.eye(3)[:, :1]), ValueError, "A")
-bad(F.sin_theta, "rows differ", lambda: F.sin_theta(np.eye(3)[:, :1], np.eye(4)[:, :1]), ValueError, "B")
-bad(F.sin_theta, "B too many columns", lambda: F.sin_theta(np.eye(3)[:, :1], np.ones((2, 3))), ValueError, "B")
-bad(F.sin_theta, "NaN in A", lambda: F.sin_theta(with_nan(np.eye(3)[:, :2]), np.eye(3)[:, :1]), ValueError, "A")
+bad(
+    F.sin_theta,
+    "A rank deficient",
+    lambda: F.sin_theta(np.zeros((3, 1)), np.eye(3)[:, :1]),
+    ValueError,
+    "A",
+)
+bad(
+    F.sin_theta,
+    "rows differ",
+    lambda: F.sin_theta(np.eye(3)[:, :1], np.eye(4)[:, :1]),
+    ValueError,
+    "B",
+)
+bad(
+    F.sin_theta,
+    "B too many columns",
+    lambda: F.sin_theta(np.eye(3)[:, :1], np.ones((2, 3))),
+    ValueError,
+    "B",
+)
+bad(
+    F.sin_theta,
+    "NaN in A",
+    lambda: F.sin_theta(with_nan(np.eye(3)[:, :2]), np.eye(3)[:, :1]),
+    ValueError,
+    "A",
+)
 bad(F.orthonormal_basis, "A is 1-D", lambda: F.orthonormal_basis(np.ones(3)), ValueError, "A")
-bad(F.orthonormal_basis, "A rank deficient", lambda: F.orthonormal_basis(np.ones((3, 2))), ValueError, "A")
-bad(F.retrieval_accuracy, "shapes differ", lambda: F.retrieval_accuracy(np.ones((3, 2)), np.ones((4, 2))),
-    ValueError, "E2")
-bad(F.retrieval_accuracy, "NaN in E1", lambda: F.retrieval_accuracy(with_nan(np.ones((3, 2))), np.ones((3, 2))),
-    ValueError, "E1")
-bad(F.probe_accuracy, "labels_train wrong length",
-    lambda: F.probe_accuracy(np.ones((3, 2)), [0, 1], np.ones((2, 2)), [0, 1]), ValueError, "labels_train")
-bad(F.probe_accuracy, "labels_test wrong length",
-    lambda: F.probe_accuracy(np.ones((3, 2)), [0, 1, 1], np.ones((2, 2)), [0]), ValueError, "labels_test")
-bad(F.probe_accuracy, "ridge negative",
-    lambda: F.probe_accuracy(np.ones((3, 2)), [0, 1, 1], np.ones((2, 2)), [0, 1], ridge=-1.0), ValueError, "ridge")
-bad(F.probe_accuracy, "E_test columns",
-    lambda: F.probe_accuracy(np.ones((3, 2)), [0, 1, 1], np.ones((2, 3)), [0, 1]), ValueError, "E_test")
-bad(F.probe_accuracy, "one training row",
-    lambda: F.probe_accuracy(np.ones((1, 2)), [0], np.ones((2, 2)), [0, 1]), ValueError, "E_train")
-bad(F.detection_scores, "pairs not (k, 2)", lambda: F.detection_scores(np.arange(4), TRUTH), ValueError, "pairs")
-bad(F.detection_scores, "truth not (t, 2)", lambda: F.detection_scores(TRUTH, np.ones((2, 3), int)),
-    ValueError, "truth")
-bad(F.detection_scores, "pairs not integers", lambda: F.detection_scores(TRUTH + 0.5, TRUTH), ValueError, "pairs")
+bad(
+    F.orthonormal_basis,
+    "A rank deficient",
+    lambda: F.orthonormal_basis(np.ones((3, 2))),
+    ValueError,
+    "A",
+)
+bad(
+    F.retrieval_accuracy,
+    "shapes differ",
+    lambda: F.retrieval_accuracy(np.ones((3, 2)), np.ones((4, 2))),
+    ValueError,
+    "E2",
+)
+bad(
+    F.retrieval_accuracy,
+    "NaN in E1",
+    lambda: F.retrieval_accuracy(with_nan(np.ones((3, 2))), np.ones((3, 2))),
+    ValueError,
+    "E1",
+)
+bad(
+    F.probe_accuracy,
+    "labels_train wrong length",
+    lambda: F.probe_accuracy(np.ones((3, 2)), [0, 1], np.ones((2, 2)), [0, 1]),
+    ValueError,
+    "labels_train",
+)
+bad(
+    F.probe_accuracy,
+    "labels_test wrong length",
+    lambda: F.probe_accuracy(np.ones((3, 2)), [0, 1, 1], np.ones((2, 2)), [0]),
+    ValueError,
+    "labels_test",
+)
+bad(
+    F.probe_accuracy,
+    "ridge negative",
+    lambda: F.probe_accuracy(np.ones((3, 2)), [0, 1, 1], np.ones((2, 2)), [0, 1], ridge=-1.0),
+    ValueError,
+    "ridge",
+)
+bad(
+    F.probe_accuracy,
+    "E_test columns",
+    lambda: F.probe_accuracy(np.ones((3, 2)), [0, 1, 1], np.ones((2, 3)), [0, 1]),
+    ValueError,
+    "E_test",
+)
+bad(
+    F.probe_accuracy,
+    "one training row",
+    lambda: F.probe_accuracy(np.ones((1, 2)), [0], np.ones((2, 2)), [0, 1]),
+    ValueError,
+    "E_train",
+)
+bad(
+    F.detection_scores,
+    "pairs not (k, 2)",
+    lambda: F.detection_scores(np.arange(4), TRUTH),
+    ValueError,
+    "pairs",
+)
+bad(
+    F.detection_scores,
+    "truth not (t, 2)",
+    lambda: F.detection_scores(TRUTH, np.ones((2, 3), int)),
+    ValueError,
+    "truth",
+)
+bad(
+    F.detection_scores,
+    "pairs not integers",
+    lambda: F.detection_scores(TRUTH + 0.5, TRUTH),
+    ValueError,
+    "pairs",
+)
 
 # --- data -------------------------------------------------------------------------
 bad(F.make_model, "r > d", lambda: F.make_model(5, 4, 6, rng=0), ValueError, "r")
 bad(F.make_model, "d1 zero", lambda: F.make_model(0, 4, 1, rng=0), ValueError, "d1")
-bad(F.make_model, "negative noise", lambda: F.make_model(5, 4, 2, rng=0, noise_sd=-1.0), ValueError, "noise_sd")
-bad(F.make_model, "noise_sd three values", lambda: F.make_model(5, 4, 2, rng=0, noise_sd=(1.0, 1.0, 1.0)),
-    ValueError, "noise_sd")
-bad(F.make_model, "negative heteroskedasticity", lambda: F.make_model(5, 5, 2, rng=0, heteroskedasticity=-1.0),
-    ValueError, "heteroskedasticity")
-bad(F.make_model, "signal non-positive", lambda: F.make_model(5, 4, 2, rng=0, signal=[1.0, 0.0]),
-    ValueError, "signal")
-bad(F.make_model, "nuisance_rank above d", lambda: F.make_model(5, 4, 2, rng=0, nuisance_rank=9),
-    ValueError, "nuisance_rank")
-bad(F.make_model, "support below r", lambda: F.make_model(5, 4, 2, rng=0, support=1), ValueError, "support")
+bad(
+    F.make_model,
+    "negative noise",
+    lambda: F.make_model(5, 4, 2, rng=0, noise_sd=-1.0),
+    ValueError,
+    "noise_sd",
+)
+bad(
+    F.make_model,
+    "noise_sd three values",
+    lambda: F.make_model(5, 4, 2, rng=0, noise_sd=(1.0, 1.0, 1.0)),
+    ValueError,
+    "noise_sd",
+)
+bad(
+    F.make_model,
+    "negative heteroskedasticity",
+    lambda: F.make_model(5, 5, 2, rng=0, heteroskedasticity=-1.0),
+    ValueError,
+    "heteroskedasticity",
+)
+bad(
+    F.make_model,
+    "signal non-positive",
+    lambda: F.make_model(5, 4, 2, rng=0, signal=[1.0, 0.0]),
+    ValueError,
+    "signal",
+)
+bad(
+    F.make_model,
+    "nuisance_rank above d",
+    lambda: F.make_model(5, 4, 2, rng=0, nuisance_rank=9),
+    ValueError,
+    "nuisance_rank",
+)
+bad(
+    F.make_model,
+    "support below r",
+    lambda: F.make_model(5, 4, 2, rng=0, support=1),
+    ValueError,
+    "support",
+)
 bad(F.make_model, "rng None", lambda: F.make_model(5, 4, 2, rng=None), TypeError, "rng")
-bad(F.TwoModalityModel, "sample: eps above 1", lambda: model.sample(10, eps=1.5, rng=0), ValueError, "eps")
-bad(F.TwoModalityModel, "sample: eps negative", lambda: model.sample(10, eps=-0.1, rng=0), ValueError, "eps")
+bad(
+    F.TwoModalityModel,
+    "sample: eps above 1",
+    lambda: model.sample(10, eps=1.5, rng=0),
+    ValueError,
+    "eps",
+)
+bad(
+    F.TwoModalityModel,
+    "sample: eps negative",
+    lambda: model.sample(10, eps=-0.1, rng=0),
+    ValueError,
+    "eps",
+)
 bad(F.TwoModalityModel, "sample: n = 1", lambda: model.sample(1, rng=0), ValueError, "n")
 bad(F.TwoModalityModel, "sample: rng a string", lambda: model.sample(5, rng="x"), TypeError, "rng")
-bad(F.TwoModalityModel, "covariance: modality 3", lambda: model.covariance(3), ValueError, "modality")
+bad(
+    F.TwoModalityModel,
+    "covariance: modality 3",
+    lambda: model.covariance(3),
+    ValueError,
+    "modality",
+)
 bad(F.random_orthonormal, "r > d", lambda: F.random_orthonormal(3, 4, 0), ValueError, "r")
 bad(F.random_orthonormal, "rng None", lambda: F.random_orthonormal(3, 2, None), TypeError, "rng")
-bad(F.coherent_orthonormal, "support below r", lambda: F.coherent_orthonormal(10, 3, 2, 0), ValueError, "support")
-bad(F.coherent_orthonormal, "support above d", lambda: F.coherent_orthonormal(10, 3, 11, 0), ValueError, "support")
+bad(
+    F.coherent_orthonormal,
+    "support below r",
+    lambda: F.coherent_orthonormal(10, 3, 2, 0),
+    ValueError,
+    "support",
+)
+bad(
+    F.coherent_orthonormal,
+    "support above d",
+    lambda: F.coherent_orthonormal(10, 3, 11, 0),
+    ValueError,
+    "support",
+)
 bad(F.coherence, "U is 1-D", lambda: F.coherence(np.ones(3)), ValueError, "U")
 bad(F.coherence, "U with NaN", lambda: F.coherence(with_nan(np.eye(3)[:, :2])), ValueError, "U")
-bad(F.mismatch, "eps negative", lambda: F.mismatch(np.zeros((5, 2)), -0.1, rng=0), ValueError, "eps")
+bad(
+    F.mismatch, "eps negative", lambda: F.mismatch(np.zeros((5, 2)), -0.1, rng=0), ValueError, "eps"
+)
 bad(F.mismatch, "Y is 1-D", lambda: F.mismatch(np.zeros(5), 0.1, rng=0), ValueError, "Y")
 bad(F.mismatch, "rng None", lambda: F.mismatch(np.zeros((5, 2)), 0.1, rng=None), TypeError, "rng")
-bad(F.sample_unpaired, "model not a model", lambda: F.sample_unpaired("model", 5, rng=0), TypeError, "model")
-bad(F.sample_unpaired, "partner_fraction above 1",
-    lambda: F.sample_unpaired(model, 5, partner_fraction=1.5, rng=0), ValueError, "partner_fraction")
+bad(
+    F.sample_unpaired,
+    "model not a model",
+    lambda: F.sample_unpaired("model", 5, rng=0),
+    TypeError,
+    "model",
+)
+bad(
+    F.sample_unpaired,
+    "partner_fraction above 1",
+    lambda: F.sample_unpaired(model, 5, partner_fraction=1.5, rng=0),
+    ValueError,
+    "partner_fraction",
+)
 bad(F.sample_unpaired, "m1 zero", lambda: F.sample_unpaired(model, 0, rng=0), ValueError, "m1")
 bad(F.sample_unpaired, "m2 zero", lambda: F.sample_unpaired(model, 3, 0, rng=0), ValueError, "m2")
-bad(F.sample_unpaired, "batch_size with m1 != m2", lambda: F.sample_unpaired(model, 10, 8, batch_size=5, rng=0),
-    ValueError, "batch_size")
+bad(
+    F.sample_unpaired,
+    "batch_size with m1 != m2",
+    lambda: F.sample_unpaired(model, 10, 8, batch_size=5, rng=0),
+    ValueError,
+    "batch_size",
+)
 
 # --- baselines --------------------------------------------------------------------
-bad(F.unimodal_contrastive, "r too large", lambda: F.unimodal_contrastive(X, 5, rng=0), ValueError, "r")
-bad(F.unimodal_contrastive, "augmentations zero", lambda: F.unimodal_contrastive(X, 2, rng=0, augmentations=0),
-    ValueError, "augmentations")
-bad(F.unimodal_contrastive, "rng a string", lambda: F.unimodal_contrastive(X, 2, rng="seed"), TypeError, "rng")
-bad(F.unimodal_contrastive, "one sample", lambda: F.unimodal_contrastive(X[:1], 1, rng=0), ValueError, "X")
-bad(F.unimodal_contrastive_population, "Sigma not square",
-    lambda: F.unimodal_contrastive_population(np.ones((3, 2)), 1), ValueError, "Sigma")
-bad(F.unimodal_contrastive_population, "r too large",
-    lambda: F.unimodal_contrastive_population(SIGMA, 3), ValueError, "r")
+bad(
+    F.unimodal_contrastive,
+    "r too large",
+    lambda: F.unimodal_contrastive(X, 5, rng=0),
+    ValueError,
+    "r",
+)
+bad(
+    F.unimodal_contrastive,
+    "augmentations zero",
+    lambda: F.unimodal_contrastive(X, 2, rng=0, augmentations=0),
+    ValueError,
+    "augmentations",
+)
+bad(
+    F.unimodal_contrastive,
+    "rng a string",
+    lambda: F.unimodal_contrastive(X, 2, rng="seed"),
+    TypeError,
+    "rng",
+)
+bad(
+    F.unimodal_contrastive,
+    "one sample",
+    lambda: F.unimodal_contrastive(X[:1], 1, rng=0),
+    ValueError,
+    "X",
+)
+bad(
+    F.unimodal_contrastive_population,
+    "Sigma not square",
+    lambda: F.unimodal_contrastive_population(np.ones((3, 2)), 1),
+    ValueError,
+    "Sigma",
+)
+bad(
+    F.unimodal_contrastive_population,
+    "r too large",
+    lambda: F.unimodal_contrastive_population(SIGMA, 3),
+    ValueError,
+    "r",
+)
 bad(F.pca, "one sample", lambda: F.pca(X[:1], 1), ValueError, "X")
 bad(F.pca, "r too large", lambda: F.pca(X, 5), ValueError, "r")
 bad(F.pca, "NaN in X", lambda: F.pca(with_nan(X), 1), ValueError, "X")
-bad(F.masked_view_covariance, "augmentations zero",
-    lambda: F.masked_view_covariance(X, rng=0, augmentations=0), ValueError, "augmentations")
-bad(F.masked_view_covariance, "rng None", lambda: F.masked_view_covariance(X, rng=None), TypeError, "rng")
-bad(F.masked_view_covariance, "inf in X", lambda: F.masked_view_covariance(with_inf(X), rng=0), ValueError, "X")
-bad(F.masked_view_covariance_population, "Sigma not symmetric",
-    lambda: F.masked_view_covariance_population(np.array([[1.0, 2.0], [0.0, 1.0]])), ValueError, "Sigma")
-bad(F.masked_view_covariance_population, "negative variance",
-    lambda: F.masked_view_covariance_population(-np.eye(2)), ValueError, "Sigma")
+bad(
+    F.masked_view_covariance,
+    "augmentations zero",
+    lambda: F.masked_view_covariance(X, rng=0, augmentations=0),
+    ValueError,
+    "augmentations",
+)
+bad(
+    F.masked_view_covariance,
+    "rng None",
+    lambda: F.masked_view_covariance(X, rng=None),
+    TypeError,
+    "rng",
+)
+bad(
+    F.masked_view_covariance,
+    "inf in X",
+    lambda: F.masked_view_covariance(with_inf(X), rng=0),
+    ValueError,
+    "X",
+)
+bad(
+    F.masked_view_covariance_population,
+    "Sigma not symmetric",
+    lambda: F.masked_view_covariance_population(np.array([[1.0, 2.0], [0.0, 1.0]])),
+    ValueError,
+    "Sigma",
+)
+bad(
+    F.masked_view_covariance_population,
+    "negative variance",
+    lambda: F.masked_view_covariance_population(-np.eye(2)),
+    ValueError,
+    "Sigma",
+)
 
 # --- matching and unpaired data ---------------------------------------------------
-bad(F.match_pairs, "similarity is 1-D", lambda: F.match_pairs(np.ones(3), 0.0), ValueError, "similarity")
-bad(F.match_pairs, "NaN similarity", lambda: F.match_pairs(with_nan(np.ones((2, 2))), 0.0), ValueError, "similarity")
+bad(
+    F.match_pairs,
+    "similarity is 1-D",
+    lambda: F.match_pairs(np.ones(3), 0.0),
+    ValueError,
+    "similarity",
+)
+bad(
+    F.match_pairs,
+    "NaN similarity",
+    lambda: F.match_pairs(with_nan(np.ones((2, 2))), 0.0),
+    ValueError,
+    "similarity",
+)
 bad(F.match_pairs, "theta NaN", lambda: F.match_pairs(np.ones((2, 2)), np.nan), ValueError, "theta")
-bad(F.match_pairs, "theta a string", lambda: F.match_pairs(np.ones((2, 2)), "0.5"), TypeError, "theta")
-bad(F.decoy_threshold, "target_fdr zero", lambda: F.decoy_threshold([1.0], [0.5], 0.0), ValueError, "target_fdr")
-bad(F.decoy_threshold, "target_fdr one", lambda: F.decoy_threshold([1.0], [0.5], 1.0), ValueError, "target_fdr")
-bad(F.decoy_threshold, "NaN in real", lambda: F.decoy_threshold([1.0, np.nan], [0.5], 0.1), ValueError, "real")
-bad(F.decoy_threshold, "inf in decoy", lambda: F.decoy_threshold([1.0], [np.inf], 0.1), ValueError, "decoy")
-bad(F.fit_with_pairs, "pairs reuse a row",
-    lambda: F.fit_with_pairs(X, Y, Xu, Yu, 2, pairs=[[0, 0], [1, 0]]), ValueError, "pairs")
-bad(F.fit_with_pairs, "pairs out of range", lambda: F.fit_with_pairs(X, Y, Xu, Yu, 2, pairs=[[0, 9]]),
-    ValueError, "pairs")
-bad(F.fit_with_pairs, "pairs not integers", lambda: F.fit_with_pairs(X, Y, Xu, Yu, 2, pairs=[[0.0, 1.0]]),
-    ValueError, "pairs")
-bad(F.fit_with_pairs, "lam negative", lambda: F.fit_with_pairs(X, Y, Xu, Yu, 2, pairs=TRUTH, lam=-1.0),
-    ValueError, "lam")
-bad(F.fit_with_pairs, "Xu wrong width", lambda: F.fit_with_pairs(X, Y, Xu[:, :3], Yu, 2, pairs=TRUTH),
-    ValueError, "Xu")
-bad(F.fit_with_unpaired, "Xu wrong width", lambda: F.fit_with_unpaired(X, Y, Xu[:, :3], Yu, 2), ValueError, "Xu")
-bad(F.fit_with_unpaired, "Yu wrong width", lambda: F.fit_with_unpaired(X, Y, Xu, Yu[:, :2], 2), ValueError, "Yu")
-bad(F.fit_with_unpaired, "n mismatch", lambda: F.fit_with_unpaired(X, Y[:-1], Xu, Yu, 2), ValueError, "Y")
-bad(F.fit_with_unpaired, "Xu empty", lambda: F.fit_with_unpaired(X, Y, Xu[:0], Yu, 2), ValueError, "Xu")
-bad(F.fit_with_unpaired, "Yu empty", lambda: F.fit_with_unpaired(X, Y, Xu, Yu[:0], 2), ValueError, "Yu")
+bad(
+    F.match_pairs,
+    "theta a string",
+    lambda: F.match_pairs(np.ones((2, 2)), "0.5"),
+    TypeError,
+    "theta",
+)
+bad(
+    F.decoy_threshold,
+    "target_fdr zero",
+    lambda: F.decoy_threshold([1.0], [0.5], 0.0),
+    ValueError,
+    "target_fdr",
+)
+bad(
+    F.decoy_threshold,
+    "target_fdr one",
+    lambda: F.decoy_threshold([1.0], [0.5], 1.0),
+    ValueError,
+    "target_fdr",
+)
+bad(
+    F.decoy_threshold,
+    "NaN in real",
+    lambda: F.decoy_threshold([1.0, np.nan], [0.5], 0.1),
+    ValueError,
+    "real",
+)
+bad(
+    F.decoy_threshold,
+    "inf in decoy",
+    lambda: F.decoy_threshold([1.0], [np.inf], 0.1),
+    ValueError,
+    "decoy",
+)
+bad(
+    F.fit_with_pairs,
+    "pairs reuse a row",
+    lambda: F.fit_with_pairs(X, Y, Xu, Yu, 2, pairs=[[0, 0], [1, 0]]),
+    ValueError,
+    "pairs",
+)
+bad(
+    F.fit_with_pairs,
+    "pairs out of range",
+    lambda: F.fit_with_pairs(X, Y, Xu, Yu, 2, pairs=[[0, 9]]),
+    ValueError,
+    "pairs",
+)
+bad(
+    F.fit_with_pairs,
+    "pairs not integers",
+    lambda: F.fit_with_pairs(X, Y, Xu, Yu, 2, pairs=[[0.0, 1.0]]),
+    ValueError,
+    "pairs",
+)
+bad(
+    F.fit_with_pairs,
+    "lam negative",
+    lambda: F.fit_with_pairs(X, Y, Xu, Yu, 2, pairs=TRUTH, lam=-1.0),
+    ValueError,
+    "lam",
+)
+bad(
+    F.fit_with_pairs,
+    "Xu wrong width",
+    lambda: F.fit_with_pairs(X, Y, Xu[:, :3], Yu, 2, pairs=TRUTH),
+    ValueError,
+    "Xu",
+)
+bad(
+    F.fit_with_unpaired,
+    "Xu wrong width",
+    lambda: F.fit_with_unpaired(X, Y, Xu[:, :3], Yu, 2),
+    ValueError,
+    "Xu",
+)
+bad(
+    F.fit_with_unpaired,
+    "Yu wrong width",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu[:, :2], 2),
+    ValueError,
+    "Yu",
+)
+bad(
+    F.fit_with_unpaired,
+    "n mismatch",
+    lambda: F.fit_with_unpaired(X, Y[:-1], Xu, Yu, 2),
+    ValueError,
+    "Y",
+)
+bad(
+    F.fit_with_unpaired,
+    "Xu empty",
+    lambda: F.fit_with_unpaired(X, Y, Xu[:0], Yu, 2),
+    ValueError,
+    "Xu",
+)
+bad(
+    F.fit_with_unpaired,
+    "Yu empty",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu[:0], 2),
+    ValueError,
+    "Yu",
+)
 for q in (0.0, 1.0, 1.5, -0.1):
-    bad(F.fit_with_unpaired, f"target_fdr {q}", lambda q=q: F.fit_with_unpaired(X, Y, Xu, Yu, 2, target_fdr=q),
-        ValueError, "target_fdr")
-bad(F.fit_with_unpaired, "r too large", lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 4), ValueError, "r")
-bad(F.fit_with_unpaired, "theta unknown word", lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, theta="automatic"),
-    ValueError, "theta")
-bad(F.fit_with_unpaired, "theta NaN", lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, theta=np.nan), ValueError, "theta")
-bad(F.fit_with_unpaired, "theta a list", lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, theta=[0.5]),
-    TypeError, "theta")
-bad(F.fit_with_unpaired, "lam negative", lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, lam=-1.0), ValueError, "lam")
-bad(F.fit_with_unpaired, "rounds zero", lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, rounds=0), ValueError, "rounds")
-bad(F.fit_with_unpaired, "NaN in Xu", lambda: F.fit_with_unpaired(X, Y, with_nan(Xu), Yu, 2), ValueError, "Xu")
-bad(F.fit_with_unpaired, "batch_size zero", lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, batch_size=0),
-    ValueError, "batch_size")
-bad(F.fit_with_unpaired, "max_assignment_bytes zero",
-    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, max_assignment_bytes=0), ValueError, "max_assignment_bytes")
+    bad(
+        F.fit_with_unpaired,
+        f"target_fdr {q}",
+        lambda q=q: F.fit_with_unpaired(X, Y, Xu, Yu, 2, target_fdr=q),
+        ValueError,
+        "target_fdr",
+    )
+bad(
+    F.fit_with_unpaired,
+    "r too large",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 4),
+    ValueError,
+    "r",
+)
+bad(
+    F.fit_with_unpaired,
+    "theta unknown word",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, theta="automatic"),
+    ValueError,
+    "theta",
+)
+bad(
+    F.fit_with_unpaired,
+    "theta NaN",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, theta=np.nan),
+    ValueError,
+    "theta",
+)
+bad(
+    F.fit_with_unpaired,
+    "theta a list",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, theta=[0.5]),
+    TypeError,
+    "theta",
+)
+bad(
+    F.fit_with_unpaired,
+    "lam negative",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, lam=-1.0),
+    ValueError,
+    "lam",
+)
+bad(
+    F.fit_with_unpaired,
+    "rounds zero",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, rounds=0),
+    ValueError,
+    "rounds",
+)
+bad(
+    F.fit_with_unpaired,
+    "NaN in Xu",
+    lambda: F.fit_with_unpaired(X, Y, with_nan(Xu), Yu, 2),
+    ValueError,
+    "Xu",
+)
+bad(
+    F.fit_with_unpaired,
+    "batch_size zero",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, batch_size=0),
+    ValueError,
+    "batch_size",
+)
+bad(
+    F.fit_with_unpaired,
+    "max_assignment_bytes zero",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, max_assignment_bytes=0),
+    ValueError,
+    "max_assignment_bytes",
+)
 
 # --- the paper's baseline -----------------------------------------------------------
-bad(F.cosine_clip_loss, "tau zero", lambda: F.cosine_clip_loss(G1, G2, X, Y, tau=0.0), ValueError, "tau")
-bad(F.cosine_clip_loss, "batch sizes differ", lambda: F.cosine_clip_loss(G1, G2, X, Y[:5]), ValueError, "Y")
-bad(F.cosine_clip_loss, "G1 wrong width", lambda: F.cosine_clip_loss(G1[:, :3], G2, X, Y), ValueError, "G1")
-bad(F.cosine_clip_loss, "NaN in X", lambda: F.cosine_clip_loss(G1, G2, with_nan(X), Y), ValueError, "X")
-bad(F.paper_procedure, "lanes of Xu", lambda: F.paper_procedure(np.ones((3, 5)), np.ones((3, 4)),
-                                                              [np.ones((2, 5))] * 2, [np.ones((2, 4))] * 2, 2,
-                                                              rng=0), ValueError, "Xu")
-bad(F.paper_procedure, "batch_size one", lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, batch_size=1),
-    ValueError, "batch_size")
-bad(F.paper_procedure, "epochs negative", lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, epochs=-1),
-    ValueError, "epochs")
-bad(F.paper_procedure, "lr zero", lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, lr=0.0), ValueError, "lr")
-bad(F.paper_procedure, "weight_decay negative",
-    lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, weight_decay=-1.0), ValueError, "weight_decay")
-bad(F.paper_procedure, "tau zero", lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, tau=0.0),
-    ValueError, "tau")
-bad(F.paper_procedure, "rng None", lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=None), TypeError, "rng")
-bad(F.paper_procedure, "r too large", lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 4, rng=0), ValueError, "r")
-bad(F.paper_procedure, "NaN in X", lambda: F.paper_procedure(with_nan(X), Y, Xu, Xu[:, :3], 2, rng=0),
-    ValueError, "X")
-bad(F.paper_procedure, "Xu and Yu rows differ", lambda: F.paper_procedure(X, Y, Xu, Yu, 2, rng=0), ValueError, "Yu")
+bad(
+    F.cosine_clip_loss,
+    "tau zero",
+    lambda: F.cosine_clip_loss(G1, G2, X, Y, tau=0.0),
+    ValueError,
+    "tau",
+)
+bad(
+    F.cosine_clip_loss,
+    "batch sizes differ",
+    lambda: F.cosine_clip_loss(G1, G2, X, Y[:5]),
+    ValueError,
+    "Y",
+)
+bad(
+    F.cosine_clip_loss,
+    "G1 wrong width",
+    lambda: F.cosine_clip_loss(G1[:, :3], G2, X, Y),
+    ValueError,
+    "G1",
+)
+bad(
+    F.cosine_clip_loss,
+    "NaN in X",
+    lambda: F.cosine_clip_loss(G1, G2, with_nan(X), Y),
+    ValueError,
+    "X",
+)
+bad(
+    F.paper_procedure,
+    "lanes of Xu",
+    lambda: F.paper_procedure(
+        np.ones((3, 5)), np.ones((3, 4)), [np.ones((2, 5))] * 2, [np.ones((2, 4))] * 2, 2, rng=0
+    ),
+    ValueError,
+    "Xu",
+)
+bad(
+    F.paper_procedure,
+    "batch_size one",
+    lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, batch_size=1),
+    ValueError,
+    "batch_size",
+)
+bad(
+    F.paper_procedure,
+    "epochs negative",
+    lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, epochs=-1),
+    ValueError,
+    "epochs",
+)
+bad(
+    F.paper_procedure,
+    "lr zero",
+    lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, lr=0.0),
+    ValueError,
+    "lr",
+)
+bad(
+    F.paper_procedure,
+    "weight_decay negative",
+    lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, weight_decay=-1.0),
+    ValueError,
+    "weight_decay",
+)
+bad(
+    F.paper_procedure,
+    "tau zero",
+    lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=0, tau=0.0),
+    ValueError,
+    "tau",
+)
+bad(
+    F.paper_procedure,
+    "rng None",
+    lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 2, rng=None),
+    TypeError,
+    "rng",
+)
+bad(
+    F.paper_procedure,
+    "r too large",
+    lambda: F.paper_procedure(X, Y, Xu, Xu[:, :3], 4, rng=0),
+    ValueError,
+    "r",
+)
+bad(
+    F.paper_procedure,
+    "NaN in X",
+    lambda: F.paper_procedure(with_nan(X), Y, Xu, Xu[:, :3], 2, rng=0),
+    ValueError,
+    "X",
+)
+bad(
+    F.paper_procedure,
+    "Xu and Yu rows differ",
+    lambda: F.paper_procedure(X, Y, Xu, Yu, 2, rng=0),
+    ValueError,
+    "Yu",
+)
 
 # --- runners ------------------------------------------------------------------------
 E = ex_loss_to_svd
 bad(E.chapter_sample, "n one", lambda: E.chapter_sample(1, rng=0), ValueError, "n")
 bad(E.chapter_sample, "rng a string", lambda: E.chapter_sample(10, rng="x"), TypeError, "rng")
-bad(E.power_phase, "tau zero", lambda: E.power_phase(X, Y, 2, tau=0.0, rho=0.1, lr=0.1, steps=2, rng=0),
-    ValueError, "tau")
-bad(E.power_phase, "rho negative", lambda: E.power_phase(X, Y, 2, tau=1.0, rho=-0.1, lr=0.1, steps=2, rng=0),
-    ValueError, "rho")
-bad(E.power_phase, "lr zero", lambda: E.power_phase(X, Y, 2, tau=1.0, rho=0.1, lr=0.0, steps=2, rng=0),
-    ValueError, "lr")
-bad(E.power_phase, "steps negative", lambda: E.power_phase(X, Y, 2, tau=1.0, rho=0.1, lr=0.1, steps=-1, rng=0),
-    ValueError, "steps")
-bad(E.power_phase, "rng None", lambda: E.power_phase(X, Y, 2, tau=1.0, rho=0.1, lr=0.1, steps=2, rng=None),
-    TypeError, "rng")
-bad(E.power_phase, "r too large", lambda: E.power_phase(X, Y, 4, tau=1.0, rho=0.1, lr=0.1, steps=2, rng=0),
-    ValueError, "r")
-bad(E.power_phase, "truth of the wrong dimension",
-    lambda: E.power_phase(X, Y, 2, tau=1.0, rho=0.1, lr=0.1, steps=2, rng=0, truth=np.eye(3)[:, :2]),
-    ValueError, "truth")
+bad(
+    E.power_phase,
+    "tau zero",
+    lambda: E.power_phase(X, Y, 2, tau=0.0, rho=0.1, lr=0.1, steps=2, rng=0),
+    ValueError,
+    "tau",
+)
+bad(
+    E.power_phase,
+    "rho negative",
+    lambda: E.power_phase(X, Y, 2, tau=1.0, rho=-0.1, lr=0.1, steps=2, rng=0),
+    ValueError,
+    "rho",
+)
+bad(
+    E.power_phase,
+    "lr zero",
+    lambda: E.power_phase(X, Y, 2, tau=1.0, rho=0.1, lr=0.0, steps=2, rng=0),
+    ValueError,
+    "lr",
+)
+bad(
+    E.power_phase,
+    "steps negative",
+    lambda: E.power_phase(X, Y, 2, tau=1.0, rho=0.1, lr=0.1, steps=-1, rng=0),
+    ValueError,
+    "steps",
+)
+bad(
+    E.power_phase,
+    "rng None",
+    lambda: E.power_phase(X, Y, 2, tau=1.0, rho=0.1, lr=0.1, steps=2, rng=None),
+    TypeError,
+    "rng",
+)
+bad(
+    E.power_phase,
+    "r too large",
+    lambda: E.power_phase(X, Y, 4, tau=1.0, rho=0.1, lr=0.1, steps=2, rng=0),
+    ValueError,
+    "r",
+)
+bad(
+    E.power_phase,
+    "truth of the wrong dimension",
+    lambda: E.power_phase(
+        X, Y, 2, tau=1.0, rho=0.1, lr=0.1, steps=2, rng=0, truth=np.eye(3)[:, :2]
+    ),
+    ValueError,
+    "truth",
+)
 R = ex_robustness
 bad(R.robustness_model, "unknown noise", lambda: R.robustness_model("pink"), ValueError, "noise")
-bad(R.robustness_model, "coherent a string", lambda: R.robustness_model("isotropic", "yes"), TypeError, "coherent")
+bad(
+    R.robustness_model,
+    "coherent a string",
+    lambda: R.robustness_model("isotropic", "yes"),
+    TypeError,
+    "coherent",
+)
 bad(R.robustness_model, "d zero", lambda: R.robustness_model(d=0), ValueError, "d")
 bad(R.robustness_model, "r > d", lambda: R.robustness_model(d=4, r=5), ValueError, "r")
-bad(R.robustness_sweep, "model not a model", lambda: R.robustness_sweep("m", ns=[10], epss=[0.0], rng=0),
-    TypeError, "model")
-bad(R.robustness_sweep, "epss above 1", lambda: R.robustness_sweep(square, ns=[100], epss=[0.2, 1.2], rng=0),
-    ValueError, "epss")
-bad(R.robustness_sweep, "ns decreasing", lambda: R.robustness_sweep(square, ns=[400, 100], epss=[0.2], rng=0),
-    ValueError, "ns")
-bad(R.robustness_sweep, "ns one", lambda: R.robustness_sweep(square, ns=[1], epss=[0.2], rng=0), ValueError, "ns")
-bad(R.robustness_sweep, "seeds zero", lambda: R.robustness_sweep(square, ns=[10], epss=[0.2], seeds=0, rng=0),
-    ValueError, "seeds")
-bad(R.robustness_sweep, "augmentations zero",
-    lambda: R.robustness_sweep(square, ns=[10], epss=[0.2], rng=0, augmentations=0), ValueError, "augmentations")
-bad(R.robustness_sweep, "rng None", lambda: R.robustness_sweep(square, ns=[10], epss=[0.2], rng=None),
-    TypeError, "rng")
-bad(R.robustness_sweep, "chunk zero", lambda: R.robustness_sweep(square, ns=[10], epss=[0.2], rng=0, chunk=0),
-    ValueError, "chunk")
-bad(R.crossover_eps, "shapes differ", lambda: R.crossover_eps([0.0, 1.0], [0.1, 0.2, 0.3], 1.0),
-    ValueError, "mmcl_error")
-bad(R.first_order_constant, "model not a model", lambda: R.first_order_constant("model"), TypeError, "model")
+bad(
+    R.robustness_sweep,
+    "model not a model",
+    lambda: R.robustness_sweep("m", ns=[10], epss=[0.0], rng=0),
+    TypeError,
+    "model",
+)
+bad(
+    R.robustness_sweep,
+    "epss above 1",
+    lambda: R.robustness_sweep(square, ns=[100], epss=[0.2, 1.2], rng=0),
+    ValueError,
+    "epss",
+)
+bad(
+    R.robustness_sweep,
+    "ns decreasing",
+    lambda: R.robustness_sweep(square, ns=[400, 100], epss=[0.2], rng=0),
+    ValueError,
+    "ns",
+)
+bad(
+    R.robustness_sweep,
+    "ns one",
+    lambda: R.robustness_sweep(square, ns=[1], epss=[0.2], rng=0),
+    ValueError,
+    "ns",
+)
+bad(
+    R.robustness_sweep,
+    "seeds zero",
+    lambda: R.robustness_sweep(square, ns=[10], epss=[0.2], seeds=0, rng=0),
+    ValueError,
+    "seeds",
+)
+bad(
+    R.robustness_sweep,
+    "augmentations zero",
+    lambda: R.robustness_sweep(square, ns=[10], epss=[0.2], rng=0, augmentations=0),
+    ValueError,
+    "augmentations",
+)
+bad(
+    R.robustness_sweep,
+    "rng None",
+    lambda: R.robustness_sweep(square, ns=[10], epss=[0.2], rng=None),
+    TypeError,
+    "rng",
+)
+bad(
+    R.robustness_sweep,
+    "chunk zero",
+    lambda: R.robustness_sweep(square, ns=[10], epss=[0.2], rng=0, chunk=0),
+    ValueError,
+    "chunk",
+)
+bad(
+    R.crossover_eps,
+    "shapes differ",
+    lambda: R.crossover_eps([0.0, 1.0], [0.1, 0.2, 0.3], 1.0),
+    ValueError,
+    "mmcl_error",
+)
+bad(
+    R.first_order_constant,
+    "model not a model",
+    lambda: R.first_order_constant("model"),
+    TypeError,
+    "model",
+)
 RF = ex_robustness_fits
-bad(RF.clip_vs_linear, "model not a model", lambda: RF.clip_vs_linear(None, n=10, epss=[0.0], rng=0),
-    TypeError, "model")
-bad(RF.clip_vs_linear, "n one", lambda: RF.clip_vs_linear(square, n=1, epss=[0.0], rng=0), ValueError, "n")
-bad(RF.clip_vs_linear, "epss negative", lambda: RF.clip_vs_linear(square, n=10, epss=[-0.1], rng=0),
-    ValueError, "epss")
-bad(RF.clip_vs_linear, "taus zero", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], taus=[0.0], rng=0),
-    ValueError, "taus")
-bad(RF.clip_vs_linear, "rho negative", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], rho=-1.0, rng=0),
-    ValueError, "rho")
-bad(RF.clip_vs_linear, "lr zero", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], lr=0.0, seeds=1, rng=0),
-    ValueError, "lr")
-bad(RF.clip_vs_linear, "record_every zero",
-    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], record_every=0, rng=0), ValueError, "record_every")
-bad(RF.clip_vs_linear, "seeds zero", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], seeds=0, rng=0),
-    ValueError, "seeds")
-bad(RF.clip_vs_linear, "rng None", lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], rng=None), TypeError, "rng")
+bad(
+    RF.clip_vs_linear,
+    "model not a model",
+    lambda: RF.clip_vs_linear(None, n=10, epss=[0.0], rng=0),
+    TypeError,
+    "model",
+)
+bad(
+    RF.clip_vs_linear,
+    "n one",
+    lambda: RF.clip_vs_linear(square, n=1, epss=[0.0], rng=0),
+    ValueError,
+    "n",
+)
+bad(
+    RF.clip_vs_linear,
+    "epss negative",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[-0.1], rng=0),
+    ValueError,
+    "epss",
+)
+bad(
+    RF.clip_vs_linear,
+    "taus zero",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], taus=[0.0], rng=0),
+    ValueError,
+    "taus",
+)
+bad(
+    RF.clip_vs_linear,
+    "rho negative",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], rho=-1.0, rng=0),
+    ValueError,
+    "rho",
+)
+bad(
+    RF.clip_vs_linear,
+    "lr zero",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], lr=0.0, seeds=1, rng=0),
+    ValueError,
+    "lr",
+)
+bad(
+    RF.clip_vs_linear,
+    "record_every zero",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], record_every=0, rng=0),
+    ValueError,
+    "record_every",
+)
+bad(
+    RF.clip_vs_linear,
+    "seeds zero",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], seeds=0, rng=0),
+    ValueError,
+    "seeds",
+)
+bad(
+    RF.clip_vs_linear,
+    "rng None",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], rng=None),
+    TypeError,
+    "rng",
+)
 bad(RF.digits_sweep, "epss above 1", lambda: RF.digits_sweep(epss=[2.0], rng=0), ValueError, "epss")
-bad(RF.digits_sweep, "seeds zero", lambda: RF.digits_sweep(epss=[0.0], seeds=0, rng=0), ValueError, "seeds")
+bad(
+    RF.digits_sweep,
+    "seeds zero",
+    lambda: RF.digits_sweep(epss=[0.0], seeds=0, rng=0),
+    ValueError,
+    "seeds",
+)
 bad(RF.digits_sweep, "rng None", lambda: RF.digits_sweep(epss=[0.0], rng=None), TypeError, "rng")
-bad(RF.digits_sweep, "test_size zero", lambda: RF.digits_sweep(epss=[0.0], seeds=1, rng=0, test_size=0),
-    ValueError, "test_size")
-bad(RF.digits_sweep, "r zero", lambda: RF.digits_sweep(epss=[0.0], r=0, seeds=1, rng=0), ValueError, "r")
-bad(RF.digits_sweep, "ridge negative", lambda: RF.digits_sweep(epss=[0.0], seeds=1, rng=0, ridge=-1.0),
-    ValueError, "ridge")
+bad(
+    RF.digits_sweep,
+    "test_size zero",
+    lambda: RF.digits_sweep(epss=[0.0], seeds=1, rng=0, test_size=0),
+    ValueError,
+    "test_size",
+)
+bad(
+    RF.digits_sweep,
+    "r zero",
+    lambda: RF.digits_sweep(epss=[0.0], r=0, seeds=1, rng=0),
+    ValueError,
+    "r",
+)
+bad(
+    RF.digits_sweep,
+    "ridge negative",
+    lambda: RF.digits_sweep(epss=[0.0], seeds=1, rng=0, ridge=-1.0),
+    ValueError,
+    "ridge",
+)
 S = ex_sampling
-bad(S.sample_batch, "model not a model", lambda: S.sample_batch("m", 2, 10, rng=0), TypeError, "model")
+bad(
+    S.sample_batch,
+    "model not a model",
+    lambda: S.sample_batch("m", 2, 10, rng=0),
+    TypeError,
+    "model",
+)
 bad(S.sample_batch, "seeds zero", lambda: S.sample_batch(square, 0, 10, rng=0), ValueError, "seeds")
 bad(S.sample_batch, "n zero", lambda: S.sample_batch(square, 2, 0, rng=0), ValueError, "n")
 bad(S.sample_batch, "rng None", lambda: S.sample_batch(square, 2, 10, rng=None), TypeError, "rng")
 U = ex_unpaired
+UG = ex_unpaired_gain
 SMALL = dict(n=10, m=8, d=6, r=2)
-bad(U.unpaired_problem, "snr zero", lambda: U.unpaired_problem(snr=0.0, fraction=1.0, rng=0, **SMALL),
-    ValueError, "snr")
-bad(U.unpaired_problem, "fraction above 1", lambda: U.unpaired_problem(snr=4.0, fraction=1.5, rng=0, **SMALL),
-    ValueError, "fraction")
-bad(U.unpaired_problem, "m zero", lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **{**SMALL, "m": 0}),
-    ValueError, "m")
-bad(U.unpaired_problem, "n one", lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **{**SMALL, "n": 1}),
-    ValueError, "n")
-bad(U.unpaired_problem, "d zero", lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **{**SMALL, "d": 0}),
-    ValueError, "d")
-bad(U.unpaired_problem, "r > d", lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **{**SMALL, "r": 7}),
-    ValueError, "r")
-bad(U.unpaired_problem, "rng None", lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=None, **SMALL),
-    TypeError, "rng")
-bad(U.round_scores, "empty pair_history", lambda: U.round_scores([], TRUTH, 2), ValueError, "pair_history")
-bad(U.round_scores, "rounds negative", lambda: U.round_scores([TRUTH], TRUTH, -1), ValueError, "rounds")
-bad(U.round_scores, "truth not (t, 2)", lambda: U.round_scores([TRUTH], np.arange(3), 2), ValueError, "truth")
-bad(U.detection_sweep, "snrs zero", lambda: U.detection_sweep(snrs=[0.0], fractions=[1.0], seeds=1, rng=0, **SMALL),
-    ValueError, "snrs")
-bad(U.detection_sweep, "fractions above 1",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[2.0], seeds=1, rng=0, **SMALL), ValueError, "fractions")
-bad(U.detection_sweep, "seeds a string",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds="2", rng=0, **SMALL), TypeError, "seeds")
-bad(U.detection_sweep, "seeds zero", lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=0, rng=0, **SMALL),
-    ValueError, "seeds")
-bad(U.detection_sweep, "rounds zero",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=1, rng=0, rounds=0, **SMALL), ValueError, "rounds")
-bad(U.detection_sweep, "target_fdr zero",
+bad(
+    U.unpaired_problem,
+    "snr zero",
+    lambda: U.unpaired_problem(snr=0.0, fraction=1.0, rng=0, **SMALL),
+    ValueError,
+    "snr",
+)
+bad(
+    U.unpaired_problem,
+    "fraction above 1",
+    lambda: U.unpaired_problem(snr=4.0, fraction=1.5, rng=0, **SMALL),
+    ValueError,
+    "fraction",
+)
+bad(
+    U.unpaired_problem,
+    "m zero",
+    lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **{**SMALL, "m": 0}),
+    ValueError,
+    "m",
+)
+bad(
+    U.unpaired_problem,
+    "n one",
+    lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **{**SMALL, "n": 1}),
+    ValueError,
+    "n",
+)
+bad(
+    U.unpaired_problem,
+    "d zero",
+    lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **{**SMALL, "d": 0}),
+    ValueError,
+    "d",
+)
+bad(
+    U.unpaired_problem,
+    "r > d",
+    lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **{**SMALL, "r": 7}),
+    ValueError,
+    "r",
+)
+bad(
+    U.unpaired_problem,
+    "rng None",
+    lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=None, **SMALL),
+    TypeError,
+    "rng",
+)
+bad(
+    U.round_scores,
+    "empty pair_history",
+    lambda: U.round_scores([], TRUTH, 2),
+    ValueError,
+    "pair_history",
+)
+bad(
+    U.round_scores,
+    "rounds negative",
+    lambda: U.round_scores([TRUTH], TRUTH, -1),
+    ValueError,
+    "rounds",
+)
+bad(
+    U.round_scores,
+    "truth not (t, 2)",
+    lambda: U.round_scores([TRUTH], np.arange(3), 2),
+    ValueError,
+    "truth",
+)
+bad(
+    U.detection_sweep,
+    "snrs zero",
+    lambda: U.detection_sweep(snrs=[0.0], fractions=[1.0], seeds=1, rng=0, **SMALL),
+    ValueError,
+    "snrs",
+)
+bad(
+    U.detection_sweep,
+    "fractions above 1",
+    lambda: U.detection_sweep(snrs=[4.0], fractions=[2.0], seeds=1, rng=0, **SMALL),
+    ValueError,
+    "fractions",
+)
+bad(
+    U.detection_sweep,
+    "seeds a string",
+    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds="2", rng=0, **SMALL),
+    TypeError,
+    "seeds",
+)
+bad(
+    U.detection_sweep,
+    "seeds zero",
+    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=0, rng=0, **SMALL),
+    ValueError,
+    "seeds",
+)
+bad(
+    U.detection_sweep,
+    "rounds zero",
+    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=1, rng=0, rounds=0, **SMALL),
+    ValueError,
+    "rounds",
+)
+bad(
+    U.detection_sweep,
+    "target_fdr zero",
     lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=1, rng=0, target_fdr=0.0, **SMALL),
-    ValueError, "target_fdr")
-bad(U.detection_sweep, "rng None", lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=1, rng=None,
-                                                             **SMALL), TypeError, "rng")
-bad(U.fdr_calibration, "targets one", lambda: U.fdr_calibration(targets=[1.0], fractions=[1.0], seeds=1, rng=0,
-                                                                **SMALL), ValueError, "targets")
-bad(U.fdr_calibration, "fractions negative",
-    lambda: U.fdr_calibration(targets=[0.1], fractions=[-0.5], seeds=1, rng=0, **SMALL), ValueError, "fractions")
-bad(U.fdr_calibration, "seeds zero", lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=0, rng=0,
-                                                               **SMALL), ValueError, "seeds")
-bad(U.fdr_calibration, "snr zero", lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=1, rng=0,
-                                                             snr=0.0, **SMALL), ValueError, "snr")
-bad(U.fdr_calibration, "rng None", lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=1, rng=None,
-                                                             **SMALL), TypeError, "rng")
-bad(U.unpaired_gain, "ms zero", lambda: U.unpaired_gain(ms=[0], seeds=1, rng=0, n=10, d=6, r=2), ValueError, "ms")
-bad(U.unpaired_gain, "seeds zero", lambda: U.unpaired_gain(ms=[5], seeds=0, rng=0, n=10, d=6, r=2),
-    ValueError, "seeds")
-bad(U.unpaired_gain, "seeds a float", lambda: U.unpaired_gain(ms=[5], seeds=2.0, rng=0, n=10, d=6, r=2),
-    TypeError, "seeds")
-bad(U.unpaired_gain, "fraction above 1",
-    lambda: U.unpaired_gain(ms=[5], seeds=1, rng=0, n=10, d=6, r=2, fraction=2.0), ValueError, "fraction")
-bad(U.unpaired_gain, "target_fdr one",
-    lambda: U.unpaired_gain(ms=[5], seeds=1, rng=0, n=10, d=6, r=2, target_fdr=1.0), ValueError, "target_fdr")
-bad(U.unpaired_gain, "rng None", lambda: U.unpaired_gain(ms=[5], seeds=1, rng=None, n=10, d=6, r=2),
-    TypeError, "rng")
-bad(U.explorer_view, "m zero", lambda: U.explorer_view(snr=4.0, fraction=1.0, m=0, target_fdr=0.1, rng=0,
-                                                       n=10, d=6, r=2), ValueError, "m")
-bad(U.explorer_view, "target_fdr zero", lambda: U.explorer_view(snr=4.0, fraction=1.0, m=5, target_fdr=0.0, rng=0,
-                                                                n=10, d=6, r=2), ValueError, "target_fdr")
-bad(U.explorer_view, "fraction above 1", lambda: U.explorer_view(snr=4.0, fraction=2.0, m=5, target_fdr=0.1,
-                                                                 rng=0, n=10, d=6, r=2), ValueError, "fraction")
-bad(U.explorer_view, "rng None", lambda: U.explorer_view(snr=4.0, fraction=1.0, m=5, target_fdr=0.1, rng=None,
-                                                         n=10, d=6, r=2), TypeError, "rng")
+    ValueError,
+    "target_fdr",
+)
+bad(
+    U.detection_sweep,
+    "rng None",
+    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=1, rng=None, **SMALL),
+    TypeError,
+    "rng",
+)
+bad(
+    U.fdr_calibration,
+    "targets one",
+    lambda: U.fdr_calibration(targets=[1.0], fractions=[1.0], seeds=1, rng=0, **SMALL),
+    ValueError,
+    "targets",
+)
+bad(
+    U.fdr_calibration,
+    "fractions negative",
+    lambda: U.fdr_calibration(targets=[0.1], fractions=[-0.5], seeds=1, rng=0, **SMALL),
+    ValueError,
+    "fractions",
+)
+bad(
+    U.fdr_calibration,
+    "seeds zero",
+    lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=0, rng=0, **SMALL),
+    ValueError,
+    "seeds",
+)
+bad(
+    U.fdr_calibration,
+    "snr zero",
+    lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=1, rng=0, snr=0.0, **SMALL),
+    ValueError,
+    "snr",
+)
+bad(
+    U.fdr_calibration,
+    "rng None",
+    lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=1, rng=None, **SMALL),
+    TypeError,
+    "rng",
+)
+bad(
+    UG.unpaired_gain,
+    "ms zero",
+    lambda: UG.unpaired_gain(ms=[0], seeds=1, rng=0, n=10, d=6, r=2),
+    ValueError,
+    "ms",
+)
+bad(
+    UG.unpaired_gain,
+    "seeds zero",
+    lambda: UG.unpaired_gain(ms=[5], seeds=0, rng=0, n=10, d=6, r=2),
+    ValueError,
+    "seeds",
+)
+bad(
+    UG.unpaired_gain,
+    "seeds a float",
+    lambda: UG.unpaired_gain(ms=[5], seeds=2.0, rng=0, n=10, d=6, r=2),
+    TypeError,
+    "seeds",
+)
+bad(
+    UG.unpaired_gain,
+    "fraction above 1",
+    lambda: UG.unpaired_gain(ms=[5], seeds=1, rng=0, n=10, d=6, r=2, fraction=2.0),
+    ValueError,
+    "fraction",
+)
+bad(
+    UG.unpaired_gain,
+    "target_fdr one",
+    lambda: UG.unpaired_gain(ms=[5], seeds=1, rng=0, n=10, d=6, r=2, target_fdr=1.0),
+    ValueError,
+    "target_fdr",
+)
+bad(
+    UG.unpaired_gain,
+    "rng None",
+    lambda: UG.unpaired_gain(ms=[5], seeds=1, rng=None, n=10, d=6, r=2),
+    TypeError,
+    "rng",
+)
+bad(
+    UG.explorer_view,
+    "m zero",
+    lambda: UG.explorer_view(snr=4.0, fraction=1.0, m=0, target_fdr=0.1, rng=0, n=10, d=6, r=2),
+    ValueError,
+    "m",
+)
+bad(
+    UG.explorer_view,
+    "target_fdr zero",
+    lambda: UG.explorer_view(snr=4.0, fraction=1.0, m=5, target_fdr=0.0, rng=0, n=10, d=6, r=2),
+    ValueError,
+    "target_fdr",
+)
+bad(
+    UG.explorer_view,
+    "fraction above 1",
+    lambda: UG.explorer_view(snr=4.0, fraction=2.0, m=5, target_fdr=0.1, rng=0, n=10, d=6, r=2),
+    ValueError,
+    "fraction",
+)
+bad(
+    UG.explorer_view,
+    "rng None",
+    lambda: UG.explorer_view(snr=4.0, fraction=1.0, m=5, target_fdr=0.1, rng=None, n=10, d=6, r=2),
+    TypeError,
+    "rng",
+)
 P = ex_paper
 TINY = dict(n=20, n_test=20, d1=6, d2=5, r=2, batch_size=10, epochs=1)
-bad(P.paper_reproduction, "Ns negative", lambda: P.paper_reproduction(Ns=[-10], seeds=1, rng=0, **TINY),
-    ValueError, "Ns")
-bad(P.paper_reproduction, "seeds zero", lambda: P.paper_reproduction(Ns=[10], seeds=0, rng=0, **TINY),
-    ValueError, "seeds")
-bad(P.paper_reproduction, "rng None", lambda: P.paper_reproduction(Ns=[10], seeds=1, rng=None, **TINY),
-    TypeError, "rng")
-bad(P.paper_reproduction, "target_fdr one",
-    lambda: P.paper_reproduction(Ns=[10], seeds=1, rng=0, target_fdr=1.0, **TINY), ValueError, "target_fdr")
-bad(P.paper_reproduction, "Ns not a multiple of batch_size",
-    lambda: P.paper_reproduction(Ns=[15], seeds=1, rng=0, **TINY), ValueError, "Ns")
+bad(
+    P.paper_reproduction,
+    "Ns negative",
+    lambda: P.paper_reproduction(Ns=[-10], seeds=1, rng=0, **TINY),
+    ValueError,
+    "Ns",
+)
+bad(
+    P.paper_reproduction,
+    "seeds zero",
+    lambda: P.paper_reproduction(Ns=[10], seeds=0, rng=0, **TINY),
+    ValueError,
+    "seeds",
+)
+bad(
+    P.paper_reproduction,
+    "rng None",
+    lambda: P.paper_reproduction(Ns=[10], seeds=1, rng=None, **TINY),
+    TypeError,
+    "rng",
+)
+bad(
+    P.paper_reproduction,
+    "target_fdr one",
+    lambda: P.paper_reproduction(Ns=[10], seeds=1, rng=0, target_fdr=1.0, **TINY),
+    ValueError,
+    "target_fdr",
+)
+bad(
+    P.paper_reproduction,
+    "Ns not a multiple of batch_size",
+    lambda: P.paper_reproduction(Ns=[15], seeds=1, rng=0, **TINY),
+    ValueError,
+    "Ns",
+)
 
 
 @pytest.mark.parametrize("target, call, error, pattern", CASES)
@@ -473,21 +1562,43 @@ def test_bad_input_is_refused_with_a_message_naming_the_argument(target, call, e
     with pytest.raises(error) as caught:
         call()
     assert type(caught.value) is error
-    assert re.search(pattern, str(caught.value)), f"message does not name the argument: {caught.value}"
+    assert re.search(pattern, str(caught.value)), (
+        f"message does not name the argument: {caught.value}"
+    )
 
 
 # Public names with nothing to validate: the results (dataclasses) and a loader without arguments.
-NOTHING_TO_CHECK = {"SVDFit", "GDFit", "SelectionGrid", "Noise", "PairedSample", "UnpairedSample",
-                    "UnpairedFit", "PaperFit", "load_digit_halves"}
-RUNNER_MODULES = (ex_loss_to_svd, ex_robustness, ex_robustness_fits, ex_sampling, ex_unpaired,
-                  ex_paper)
+NOTHING_TO_CHECK = {
+    "SVDFit",
+    "GDFit",
+    "SelectionGrid",
+    "Noise",
+    "PairedSample",
+    "UnpairedSample",
+    "UnpairedFit",
+    "PaperFit",
+    "load_digit_halves",
+}
+RUNNER_MODULES = (
+    ex_loss_to_svd,
+    ex_robustness,
+    ex_robustness_fits,
+    ex_sampling,
+    ex_unpaired,
+    ex_unpaired_gain,
+    ex_paper,
+)
 
 
 def test_table_covers_every_public_function_and_runner():
     covered = {c.values[0] for c in CASES}
     public = {getattr(mmcl, name) for name in mmcl.__all__ if name not in NOTHING_TO_CHECK}
-    runners = {getattr(m, name) for m in RUNNER_MODULES for name in m.__all__
-               if inspect.isfunction(getattr(m, name))}
+    runners = {
+        getattr(m, name)
+        for m in RUNNER_MODULES
+        for name in m.__all__
+        if inspect.isfunction(getattr(m, name))
+    }
     assert ex.robustness_sweep in runners and ex_unpaired.round_scores in runners
     missing = sorted(f.__name__ for f in (public | runners) - covered)
     assert not missing, f"no bad-input case for: {missing}"

@@ -6,11 +6,13 @@ import pytest
 import mmcl
 
 
-@pytest.mark.parametrize("hetero, nuisance, support", [(0.0, 0, None), (2.0, 0, None), (0.0, 3, None),
-                                                       (0.0, 0, 8)])
+@pytest.mark.parametrize(
+    "hetero, nuisance, support", [(0.0, 0, None), (2.0, 0, None), (0.0, 3, None), (0.0, 0, 8)]
+)
 def test_model_shapes_and_orthonormal_bases(hetero, nuisance, support):
-    model = mmcl.make_model(30, 20, 4, rng=1, heteroskedasticity=hetero, nuisance_rank=nuisance,
-                            support=support)
+    model = mmcl.make_model(
+        30, 20, 4, rng=1, heteroskedasticity=hetero, nuisance_rank=nuisance, support=support
+    )
     assert model.U1.shape == (30, 4) and model.U2.shape == (20, 4) and model.r == 4
     for U in (model.U1, model.U2):
         np.testing.assert_allclose(U.T @ U, np.eye(4), atol=1e-12)
@@ -26,9 +28,9 @@ def test_random_and_coherent_bases():
     C = mmcl.coherent_orthonormal(50, 3, 6, np.random.default_rng(0))
     np.testing.assert_allclose(C.T @ C, np.eye(3), atol=1e-12)
     assert np.count_nonzero(np.abs(C).sum(axis=1)) == 6
-    assert mmcl.coherence(C) >= 50 / 6 - 1e-9          # mass r on 6 coordinates: at least (d/r)(r/6)
+    assert mmcl.coherence(C) >= 50 / 6 - 1e-9  # mass r on 6 coordinates: at least (d/r)(r/6)
     assert mmcl.coherence(np.eye(4)[:, :2]) == 2.0
-    assert mmcl.coherence(np.full((4, 1), 0.5)) == pytest.approx(1.0)   # perfectly spread
+    assert mmcl.coherence(np.full((4, 1), 0.5)) == pytest.approx(1.0)  # perfectly spread
     model = mmcl.make_model(50, 40, 3, rng=0, support=(6, 40))
     assert np.count_nonzero(np.abs(model.U1).sum(axis=1)) == 6
     assert np.count_nonzero(np.abs(model.U2).sum(axis=1)) == 40
@@ -54,9 +56,17 @@ def test_matched_pairs_share_their_latent():
 
 
 def test_structured_and_heteroskedastic_noise_covariance():
-    model = mmcl.make_model(6, 5, 2, rng=0, noise_sd=1.0, heteroskedasticity=(1.5, 0.0),
-                            nuisance_rank=(0, 2), nuisance_strength=2.0)
-    assert np.ptp(model.noise1.variances) > 1.0                    # unequal variances
+    model = mmcl.make_model(
+        6,
+        5,
+        2,
+        rng=0,
+        noise_sd=1.0,
+        heteroskedasticity=(1.5, 0.0),
+        nuisance_rank=(0, 2),
+        nuisance_strength=2.0,
+    )
+    assert np.ptp(model.noise1.variances) > 1.0  # unequal variances
     assert np.isclose(model.noise1.variances.mean(), 1.0)
     assert model.noise2.loading.shape == (5, 2)
     sample = model.sample(200_000, rng=1)
@@ -85,7 +95,7 @@ def test_mismatch_breaks_exactly_round_eps_n_pairs():
         Ys, matched = mmcl.mismatch(Y, eps, rng=3)
         assert (~matched).sum() == broken
         np.testing.assert_array_equal(np.all(Ys == Y, axis=1), matched)
-        assert sorted(Ys[:, 0]) == sorted(Y[:, 0])                  # a permutation of the rows
+        assert sorted(Ys[:, 0]) == sorted(Y[:, 0])  # a permutation of the rows
 
 
 def test_sample_unpaired_truth_shares_latent():
@@ -96,7 +106,7 @@ def test_sample_unpaired_truth_shares_latent():
     assert np.allclose(Z1[un.truth[:, 0]], Z2[un.truth[:, 1]])
     others = np.setdiff1d(np.arange(40), un.truth[:, 1])
     assert not np.allclose(Z1[un.truth[0, 0]], Z2[others[0]])
-    assert np.all(np.diff(un.truth[:, 0]) > 0)                      # sorted by row of Xu, no repeats
+    assert np.all(np.diff(un.truth[:, 0]) > 0)  # sorted by row of Xu, no repeats
     assert len(np.unique(un.truth[:, 1])) == 20
 
 

@@ -1,4 +1,4 @@
-"""mmcl.experiments.loss_to_svd: the chapter's sample, the power phase of CLIP, the selection grid."""
+"""mmcl.experiments.loss_to_svd: the chapter's sample, CLIP's power phase, the selection grid."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,9 @@ from mmcl.experiments.loss_to_svd import chapter_sample, power_phase
 
 @pytest.fixture(scope="module")
 def centred():
-    model = mmcl.make_model(6, 5, 2, rng=np.random.default_rng(20230206), signal=[4.0, 2.0], noise_sd=1.0)
+    model = mmcl.make_model(
+        6, 5, 2, rng=np.random.default_rng(20230206), signal=[4.0, 2.0], noise_sd=1.0
+    )
     s = model.sample(40, rng=1)
     return s.X - s.X.mean(0), s.Y - s.Y.mean(0)
 
@@ -38,7 +40,8 @@ def test_power_phase_follows_the_power_iteration_while_logits_are_small():
     small = run.logit_size < 0.03
     assert small.sum() >= 5
     assert run.power_gap[small].max() < 5e-3
-    # Once the logits are of order one the power iteration (which grows without bound) is left behind.
+    # Once the logits are of order one the power iteration (which grows without bound) is
+    # left behind.
     assert run.logit_size[-1] > 1 and run.power_gap[-1] > 0.5
     # CLIP and the linear loss start from the same point.
     assert run.to_truth[0] == run.linear_to_truth[0]
@@ -53,7 +56,7 @@ def test_power_phase_end_points():
     assert run.linear_to_truth[-1] == pytest.approx(closed, abs=1e-4)
     loss = mmcl.clip_loss(tau=1.0, rho=0.2)
     grad = loss.gradient(run.G1, run.G2, X, Y)
-    assert max(np.abs(g).max() for g in grad) < 1e-2      # near a critical point of CLIP
+    assert max(np.abs(g).max() for g in grad) < 1e-2  # near a critical point of CLIP
     # Without truth there is nothing to measure against.
     bare = power_phase(X, Y, 3, tau=1.0, rho=0.2, lr=0.1, steps=3, rng=1)
     assert np.isnan(bare.to_truth).all() and np.isnan(bare.linear_to_truth).all()
@@ -88,7 +91,9 @@ def test_selection_grid_entries_are_critical_points_of_their_own_loss(centred):
     G1, G2 = grid.G1[0, 0], grid.G2[0, 0]
     assert max(np.abs(g).max() for g in loss.gradient(G1, G2, X, Y)) < 1e-8
     np.testing.assert_allclose(grid.S[0, 0], loss.cross_covariance(G1, G2, X, Y), atol=1e-10)
-    np.testing.assert_allclose(grid.singular_values[0, 0], np.linalg.svd(grid.S[0, 0], compute_uv=False))
+    np.testing.assert_allclose(
+        grid.singular_values[0, 0], np.linalg.svd(grid.S[0, 0], compute_uv=False)
+    )
     coef, selected, _ = mmcl.spectral_selection(G1, G2, grid.S[0, 0], rho=0.5)
     np.testing.assert_array_equal(selected, grid.selected[0, 0])
 
@@ -99,6 +104,8 @@ def test_selection_grid_point_does_not_depend_on_the_rest_of_the_grid(centred):
     X, Y = centred
     big = mmcl.selection_grid(X, Y, 2, taus=[2.0, 1.0], rhos=[0.5], rng=3, steps=80)
     one = mmcl.selection_grid(X, Y, 2, taus=[1.0], rhos=[0.5], rng=3, steps=80)
-    np.testing.assert_allclose(big.G1[1, 0].T @ big.G2[1, 0], one.G1[0, 0].T @ one.G2[0, 0], atol=1e-10)
+    np.testing.assert_allclose(
+        big.G1[1, 0].T @ big.G2[1, 0], one.G1[0, 0].T @ one.G2[0, 0], atol=1e-10
+    )
     np.testing.assert_array_equal(big.selected[1, 0], one.selected[0, 0])
     np.testing.assert_array_equal(big.taus, [2.0, 1.0])

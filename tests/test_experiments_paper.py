@@ -14,10 +14,19 @@ def test_paper_reproduction_shapes_and_ranges():
     for name in ("paper_pairs", "paper_pairs_long", "svd_pairs", "ceiling"):
         assert getattr(out, name).shape == (2,), name
     np.testing.assert_array_equal(out.Ns, [10, 20])
-    for name in ("paper", "paper_pairs", "paper_pairs_long", "svd_pairs", "svd_unpaired", "ceiling"):
+    for name in (
+        "paper",
+        "paper_pairs",
+        "paper_pairs_long",
+        "svd_pairs",
+        "svd_unpaired",
+        "ceiling",
+    ):
         values = np.asarray(getattr(out, name))
         assert np.all((values >= 0) & (values <= 1)), name
-        np.testing.assert_allclose(values * 60, np.round(values * 60), atol=1e-9)   # counts of 60 tests
+        np.testing.assert_allclose(
+            values * 60, np.round(values * 60), atol=1e-9
+        )  # counts of 60 tests
     assert min(out.time_paper, out.time_svd_pairs, out.time_svd_unpaired) >= 0
     assert paper_reproduction(Ns=[10], **TINY).paper_pairs_long is None
 
@@ -37,9 +46,9 @@ def test_paper_reproduction_runs_every_seed_and_N_as_a_lane(monkeypatch):
     assert len(calls) == 1
     X, Y, Xu, Yu, kwargs = calls[0]
     assert X.shape == (4, 40, 6) and [len(a) for a in Xu] == [10, 30, 10, 30]
-    np.testing.assert_array_equal(X[0], X[1])               # seed 0, N = 10 and 30: same pairs
+    np.testing.assert_array_equal(X[0], X[1])  # seed 0, N = 10 and 30: same pairs
     assert not np.array_equal(X[1], X[2])
-    np.testing.assert_array_equal(Xu[0], Xu[1][:10])        # the first N rows of one sample
+    np.testing.assert_array_equal(Xu[0], Xu[1][:10])  # the first N rows of one sample
     np.testing.assert_array_equal(Yu[2], Yu[3][:10])
     assert kwargs["epochs"] == kwargs["unpaired_epochs"] == 2 and kwargs["batch_size"] == 10
 

@@ -5,11 +5,10 @@ import pytest
 
 import mmcl
 import mmcl.experiments.robustness as robustness
-from mmcl.experiments import (crossover_eps, first_order_constant, robustness_model,
-                              robustness_sweep)
-
+from mmcl.experiments import crossover_eps, first_order_constant, robustness_model, robustness_sweep
 
 # --- the chapter's model ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("noise", ["isotropic", "heteroskedastic", "structured"])
 @pytest.mark.parametrize("coherent", [False, True])
@@ -36,6 +35,7 @@ def test_coherent_model_lives_on_few_coordinates():
 
 # --- the sweep --------------------------------------------------------------------
 
+
 def test_sweep_errors_are_those_of_fit_svd_and_pca_on_its_sample(monkeypatch):
     from mmcl.experiments import sampling
 
@@ -50,7 +50,7 @@ def test_sweep_errors_are_those_of_fit_svd_and_pca_on_its_sample(monkeypatch):
     ns, epss = [150, 300], [0.0, 0.6]
     out = robustness_sweep(model, ns=ns, epss=epss, seeds=2, rng=5, chunk=1000)
     assert out.mmcl.shape == (2, 2, 2) and out.pca.shape == out.unimodal_cl.shape == (2, 2)
-    assert len(batches) > 2                                  # the sample grew in several blocks
+    assert len(batches) > 2  # the sample grew in several blocks
     X = np.concatenate([b.X for b in batches], axis=1)
     Ys = {eps: np.concatenate([b.Y(model, eps) for b in batches], axis=1) for eps in epss}
     assert X.shape[1] == 300
@@ -58,8 +58,12 @@ def test_sweep_errors_are_those_of_fit_svd_and_pca_on_its_sample(monkeypatch):
         for i, n in enumerate(ns):
             for j, eps in enumerate(epss):
                 fit = mmcl.fit_svd(X[s, :n], Ys[eps][s, :n], 2)
-                assert out.mmcl[s, i, j] == pytest.approx(mmcl.sin_theta(fit.G1.T, model.U1), abs=1e-9)
-            assert out.pca[s, i] == pytest.approx(mmcl.sin_theta(mmcl.pca(X[s, :n], 2).T, model.U1), abs=1e-9)
+                assert out.mmcl[s, i, j] == pytest.approx(
+                    mmcl.sin_theta(fit.G1.T, model.U1), abs=1e-9
+                )
+            assert out.pca[s, i] == pytest.approx(
+                mmcl.sin_theta(mmcl.pca(X[s, :n], 2).T, model.U1), abs=1e-9
+            )
 
 
 def test_sweep_point_does_not_depend_on_the_rest_of_the_grid():
@@ -72,7 +76,9 @@ def test_sweep_point_does_not_depend_on_the_rest_of_the_grid():
     np.testing.assert_allclose(big.mmcl[:, 1, 0], one.mmcl[:, 0, 0], rtol=1e-9)
     for name in ("unimodal_cl", "pca", "masked_error", "unimodal_to_limit"):
         np.testing.assert_allclose(getattr(big, name)[:, 1], getattr(one, name)[:, 0], rtol=1e-9)
-    ordered = robustness_sweep(model, ns=[200, 400], epss=[0.0, 0.3, 0.6], seeds=2, rng=7, chunk=2000)
+    ordered = robustness_sweep(
+        model, ns=[200, 400], epss=[0.0, 0.3, 0.6], seeds=2, rng=7, chunk=2000
+    )
     np.testing.assert_allclose(big.mmcl, ordered.mmcl[:, :, [2, 0, 1]], rtol=1e-9)
     np.testing.assert_array_equal(big.eps, [0.6, 0.0, 0.3])
 
@@ -82,8 +88,11 @@ def _direct(model, n, eps, seeds, rng, method):
     out = []
     for _ in range(seeds):
         s = model.sample(n, eps=eps, rng=rng)
-        G = (mmcl.fit_svd(s.X, s.Y, model.r).G1 if method == "mmcl"
-             else mmcl.unimodal_contrastive(s.X, model.r, rng=rng, center=False))
+        G = (
+            mmcl.fit_svd(s.X, s.Y, model.r).G1
+            if method == "mmcl"
+            else mmcl.unimodal_contrastive(s.X, model.r, rng=rng, center=False)
+        )
         out.append(mmcl.sin_theta(G.T, model.U1))
     return np.array(out)
 
@@ -123,29 +132,49 @@ def test_sweep_unimodal_converges_to_its_population_limit():
 
 # --- theory -------------------------------------------------------------------------
 
+
 def test_first_order_constant_hand_computed():
     """U1 = U2 = e1, lambda = 2, noise variances v (modality 1) and w (modality 2):
     C^2 = (v_2 + ... + v_d) (lambda + w_1) / lambda^2."""
     e1 = np.eye(4)[:, :1]
     v, w = np.array([0.5, 1.0, 2.0, 3.0]), np.array([1.5, 0.2, 0.2, 0.2])
-    model = mmcl.TwoModalityModel(U1=e1, U2=e1, lam=np.array([2.0]),
-                                  noise1=mmcl.Noise(v, np.zeros((4, 0))), noise2=mmcl.Noise(w, np.zeros((4, 0))))
+    model = mmcl.TwoModalityModel(
+        U1=e1,
+        U2=e1,
+        lam=np.array([2.0]),
+        noise1=mmcl.Noise(v, np.zeros((4, 0))),
+        noise2=mmcl.Noise(w, np.zeros((4, 0))),
+    )
     assert first_order_constant(model) == pytest.approx(np.sqrt(6.0 * 3.5 / 4.0))
     # A nuisance along a signal direction does not enter P_perp Sigma_1.
-    loaded = mmcl.TwoModalityModel(U1=e1, U2=e1, lam=np.array([2.0]),
-                                   noise1=mmcl.Noise(v, 5.0 * e1), noise2=mmcl.Noise(w, np.zeros((4, 0))))
+    loaded = mmcl.TwoModalityModel(
+        U1=e1,
+        U2=e1,
+        lam=np.array([2.0]),
+        noise1=mmcl.Noise(v, 5.0 * e1),
+        noise2=mmcl.Noise(w, np.zeros((4, 0))),
+    )
     assert first_order_constant(loaded) == pytest.approx(first_order_constant(model))
 
 
 @pytest.mark.parametrize("eps", [0.0, 0.5])
 def test_first_order_constant_against_monte_carlo(eps):
     """E[n (1 - eps)^2 sin^2] -> C^2 in the perturbative regime."""
-    model = mmcl.make_model(8, 6, 2, rng=0, signal=[4.0, 2.0], noise_sd=1.0,
-                            heteroskedasticity=(1.0, 0.5), nuisance_rank=(1, 1), nuisance_strength=1.0)
+    model = mmcl.make_model(
+        8,
+        6,
+        2,
+        rng=0,
+        signal=[4.0, 2.0],
+        noise_sd=1.0,
+        heteroskedasticity=(1.0, 0.5),
+        nuisance_rank=(1, 1),
+        nuisance_strength=1.0,
+    )
     n, seeds = 3000, 200
     out = robustness_sweep(model, ns=[n], epss=[eps], seeds=seeds, rng=1)
     v = n * (1 - eps) ** 2 * out.mmcl[:, 0, 0] ** 2
-    assert out.mmcl.max() < 0.5                                  # perturbative
+    assert out.mmcl.max() < 0.5  # perturbative
     assert abs(v.mean() - first_order_constant(model) ** 2) < 3 * v.std() / np.sqrt(seeds)
 
 
@@ -160,6 +189,7 @@ def test_crossover_eps():
 
 
 # --- CLIP against the linear loss ------------------------------------------------
+
 
 def test_sweep_grows_the_sample_by_single_rows():
     """Sample sizes one apart, or blocks of one row, are fine (a batch may hold a single row)."""

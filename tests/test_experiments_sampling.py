@@ -13,10 +13,16 @@ def test_sample_batch_matches_model_distribution():
     assert b.X.shape == (2, 40_000, 12) and b.Z.shape == b.Zp.shape == (2, 40_000, 2)
     assert b.u.shape == (2, 40_000) and b.Xi2.shape == (2, 40_000, 12)
     X = b.X.reshape(-1, 12)
-    assert np.abs(np.cov(X, rowvar=False) - model.covariance(1)).max() < 0.05 * model.covariance(1).max()
+    assert (
+        np.abs(np.cov(X, rowvar=False) - model.covariance(1)).max()
+        < 0.05 * model.covariance(1).max()
+    )
     eps = 0.4
     Y = b.Y(model, eps).reshape(-1, 12)
-    assert np.abs(np.cov(Y, rowvar=False) - model.covariance(2)).max() < 0.05 * model.covariance(2).max()
+    assert (
+        np.abs(np.cov(Y, rowvar=False) - model.covariance(2)).max()
+        < 0.05 * model.covariance(2).max()
+    )
     assert np.abs(X.T @ Y / X.shape[0] - model.cross_covariance(eps)).max() < 0.1
 
 
@@ -29,7 +35,7 @@ def test_batch_breaks_nested_sets_of_pairs():
     np.testing.assert_allclose(Y1, b.Zp @ model.U2.T + b.Xi2)
     same3, same7 = np.all(Y3 == Y0, axis=-1), np.all(Y7 == Y0, axis=-1)
     np.testing.assert_array_equal(same3, b.u >= 0.3)
-    assert np.all(same3 | ~same7)                          # kept at 0.7 implies kept at 0.3
+    assert np.all(same3 | ~same7)  # kept at 0.7 implies kept at 0.3
     assert (~same7).sum() > (~same3).sum() > 0
 
 
@@ -52,7 +58,9 @@ def test_running_sums_give_the_statistics_of_the_whole_sample():
     for j, eps in enumerate(epss):
         X, Y = _assembled(model, batches, eps)
         for s in range(2):
-            np.testing.assert_allclose(S[s, j], 80 * mmcl.linear_cross_covariance(X[s], Y[s]), atol=1e-9)
+            np.testing.assert_allclose(
+                S[s, j], 80 * mmcl.linear_cross_covariance(X[s], Y[s]), atol=1e-9
+            )
     X, _ = _assembled(model, batches, 0.0)
     for s in range(2):
         np.testing.assert_allclose(sums.covariance()[s], np.cov(X[s], rowvar=False), atol=1e-10)
@@ -65,8 +73,10 @@ def test_running_sums_do_not_depend_on_how_the_sample_is_cut():
     whole.add(b, np.random.default_rng(0))
     pieces = RunningSums(model, 2, [0.2, 0.6], augmentations=1)
     for sl in (slice(0, 7), slice(7, 40)):
-        pieces.add(Batch(X=b.X[:, sl], Z=b.Z[:, sl], Zp=b.Zp[:, sl], u=b.u[:, sl], Xi2=b.Xi2[:, sl]),
-                   np.random.default_rng(1))
+        pieces.add(
+            Batch(X=b.X[:, sl], Z=b.Z[:, sl], Zp=b.Zp[:, sl], u=b.u[:, sl], Xi2=b.Xi2[:, sl]),
+            np.random.default_rng(1),
+        )
     np.testing.assert_allclose(pieces.mmcl_S(), whole.mmcl_S(), atol=1e-10)
     np.testing.assert_allclose(pieces.covariance(), whole.covariance(), atol=1e-12)
 

@@ -1,10 +1,13 @@
-"""mmcl.experiments.unpaired: the chapter's problem, detection, calibration, gain, explorer view."""
+"""mmcl.experiments.unpaired: the chapter's problem, detection and calibration."""
 
 import numpy as np
 
-import mmcl
-from mmcl.experiments.unpaired import (detection_sweep, explorer_view, fdr_calibration, round_scores,
-                                       unpaired_gain, unpaired_problem)
+from mmcl.experiments.unpaired import (
+    detection_sweep,
+    fdr_calibration,
+    round_scores,
+    unpaired_problem,
+)
 
 SMALL = dict(n=40, m=80, d=20, r=6)
 
@@ -12,7 +15,10 @@ SMALL = dict(n=40, m=80, d=20, r=6)
 def test_unpaired_problem():
     p = unpaired_problem(snr=4.0, fraction=0.5, n=20, m=30, d=8, r=2, rng=0)
     assert p.pairs.X.shape == (20, 8) and p.pairs.Y.shape == (20, 8)
-    assert p.unpaired.Xu.shape == p.unpaired.Yu.shape == (30, 8) and p.unpaired.truth.shape == (15, 2)
+    assert p.unpaired.Xu.shape == p.unpaired.Yu.shape == (30, 8) and p.unpaired.truth.shape == (
+        15,
+        2,
+    )
     np.testing.assert_array_equal(p.model.lam, [4.0, 4.0])
     np.testing.assert_allclose(p.model.noise1.covariance(), np.eye(8))
     assert p.pairs.matched.all()
@@ -22,11 +28,17 @@ def test_unpaired_problem():
 
 def test_round_scores_repeat_the_last_round():
     truth = np.array([[0, 0], [1, 1], [2, 2], [3, 3]])
-    history = [np.empty((0, 2), int), np.array([[0, 0], [1, 2]]), np.array([[0, 0], [1, 1], [2, 2]])]
+    history = [
+        np.empty((0, 2), int),
+        np.array([[0, 0], [1, 2]]),
+        np.array([[0, 0], [1, 1], [2, 2]]),
+    ]
     scores = round_scores(history, truth, 4)
     assert scores.shape == (5, 2)
     np.testing.assert_allclose(scores[:3], [[1.0, 0.0], [0.5, 0.25], [1.0, 0.75]])
-    np.testing.assert_allclose(scores[3:], [[1.0, 0.75], [1.0, 0.75]])   # converged: the last matching
+    np.testing.assert_allclose(
+        scores[3:], [[1.0, 0.75], [1.0, 0.75]]
+    )  # converged: the last matching
     # A longer history is cut at rounds + 1.
     np.testing.assert_allclose(round_scores(history, truth, 1), [[1.0, 0.0], [0.5, 0.25]])
 
@@ -59,7 +71,9 @@ def test_detection_sweep_settings_share_their_problem():
 
 
 def test_fdr_calibration():
-    out = fdr_calibration(targets=[0.05, 0.3], fractions=[1.0, 0.5], seeds=3, rng=0, snr=16.0, **SMALL)
+    out = fdr_calibration(
+        targets=[0.05, 0.3], fractions=[1.0, 0.5], seeds=3, rng=0, snr=16.0, **SMALL
+    )
     assert out.fdp.shape == out.detected.shape == (2, 2, 3)
     assert np.all((out.fdp >= 0) & (out.fdp <= 1))
     assert np.all(out.detected <= 80)
@@ -68,34 +82,3 @@ def test_fdr_calibration():
     one = fdr_calibration(targets=[0.3], fractions=[0.5], seeds=3, rng=0, snr=16.0, **SMALL)
     np.testing.assert_array_equal(one.fdp[0, 0], out.fdp[1, 1])
     np.testing.assert_array_equal(one.detected[0, 0], out.detected[1, 1])
-
-
-def test_unpaired_gain():
-    out = unpaired_gain(ms=[10, 40], seeds=3, rng=0, n=10, d=8, r=2, snr=16.0)
-    assert out.algorithm.shape == out.oracle.shape == out.pairs_only.shape == (3, 2)
-    np.testing.assert_array_equal(out.ms, [10, 40])
-    # pairs_only does not depend on m (the pairs are drawn before the unpaired samples).
-    np.testing.assert_allclose(out.pairs_only[:, 0], out.pairs_only[:, 1])
-    # The oracle knows the true pairs: more of them help it, and it beats the pairs alone.
-    assert out.oracle[:, 1].mean() < out.oracle[:, 0].mean() < out.pairs_only[:, 0].mean()
-    assert np.all((out.precision >= 0) & (out.precision <= 1) & (out.recall >= 0) & (out.recall <= 1))
-    one = unpaired_gain(ms=[40], seeds=3, rng=0, n=10, d=8, r=2, snr=16.0)
-    np.testing.assert_array_equal(one.algorithm[:, 0], out.algorithm[:, 1])
-
-
-def test_explorer_view_matches_the_fits_it_reports():
-    view = explorer_view(snr=16.0, fraction=0.5, m=80, target_fdr=0.2, rng=0, n=40, d=20, r=6)
-    p = unpaired_problem(snr=16.0, fraction=0.5, n=40, m=80, d=20, r=6, rng=0)
-    X, Y, un = p.pairs.X, p.pairs.Y, p.unpaired
-    fit = mmcl.fit_with_unpaired(X, Y, un.Xu, un.Yu, 6, target_fdr=0.2, rounds=5)
-    assert view.theta == fit.theta
-    assert (view.precision, view.recall) == mmcl.detection_scores(fit.pairs, un.truth)
-    expected = [mmcl.sin_theta(f.G1.T, p.model.U1) for f in
-                (mmcl.fit_svd(X, Y, 6), fit, mmcl.fit_with_pairs(X, Y, un.Xu, un.Yu, 6, pairs=un.truth))]
-    np.testing.assert_allclose(view.errors, expected)
-    # Every sample is assigned in the best assignment; at most the 40 hidden pairs are true.
-    assert view.true_cos.size + view.false_cos.size == 80
-    assert 0 < view.true_cos.size <= 40 and view.recall > 0
-    assert np.all(np.abs(np.concatenate([view.true_cos, view.false_cos])) <= 1 + 1e-12)
-    # At this SNR the true pairs are the most similar.
-    assert np.median(view.true_cos) > np.median(view.false_cos)

@@ -1,4 +1,4 @@
-"""mmcl.figures: every figure draws on small data, and each chapter's explorer computes and draws."""
+"""mmcl.figures: every figure draws on small data; each chapter's explorer computes and draws."""
 
 import matplotlib
 import numpy as np
@@ -8,7 +8,8 @@ from matplotlib.figure import Figure
 import mmcl
 from mmcl.experiments import robustness_model, robustness_sweep
 from mmcl.experiments.robustness_fits import ClipVsLinear, DigitsSweep
-from mmcl.experiments.unpaired import detection_sweep, fdr_calibration, unpaired_gain
+from mmcl.experiments.unpaired import detection_sweep, fdr_calibration
+from mmcl.experiments.unpaired_gain import unpaired_gain
 from mmcl.figures import loss_to_svd, robustness, style, unpaired
 from mmcl.widgets import Explorer
 
@@ -25,6 +26,7 @@ def _drawn(fig, *, render=False):
 
 
 # --- style ----------------------------------------------------------------------
+
 
 def test_style_helpers():
     matplotlib.rcParams["axes.spines.top"] = True
@@ -44,6 +46,7 @@ def test_style_helpers():
 
 # --- the chapter loss_to_svd ----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def grid_problem():
     s = mmcl.make_model(6, 5, 2, rng=0, signal=[4.0, 2.0]).sample(30, rng=1)
@@ -56,15 +59,31 @@ def test_loss_to_svd_figures(grid_problem):
     X, Y, grid = grid_problem
     steps = np.arange(5)
     _drawn(loss_to_svd.gd_convergence(steps, np.logspace(0, -4, 5), np.logspace(0, -3, 5)))
-    _drawn(loss_to_svd.power_phase(steps, {"CLIP": np.linspace(1, 0.2, 5), "linear": np.linspace(1, 0.1, 5)},
-                                   np.logspace(-3, 1, 5)))
-    _drawn(loss_to_svd.selection_coefficients({"a": grid.coefficients[0, 0], "b": grid.coefficients[1, 0]}))
+    _drawn(
+        loss_to_svd.power_phase(
+            steps,
+            {"CLIP": np.linspace(1, 0.2, 5), "linear": np.linspace(1, 0.1, 5)},
+            np.logspace(-3, 1, 5),
+        )
+    )
+    _drawn(
+        loss_to_svd.selection_coefficients(
+            {"a": grid.coefficients[0, 0], "b": grid.coefficients[1, 0]}
+        )
+    )
     _drawn(loss_to_svd.selection_map(grid.selected, grid.taus, grid.rhos, 5, np.ones((2, 1)), 0.5))
     betas = [mmcl.clip_loss(t).weights(grid.G1[0, 0], grid.G2[0, 0], X, Y) for t in (0.5, 2.0)]
     _drawn(loss_to_svd.beta_heatmaps(betas, [0.5, 2.0], n_show=10))
     fig = matplotlib.pyplot.figure()
-    loss_to_svd.beta_spectrum_view(fig, betas[0], grid.singular_values[0, 0], grid.singular_values[1, 0],
-                                   grid.selected[0, 0], n_show=10, title="t")
+    loss_to_svd.beta_spectrum_view(
+        fig,
+        betas[0],
+        grid.singular_values[0, 0],
+        grid.singular_values[1, 0],
+        grid.selected[0, 0],
+        n_show=10,
+        title="t",
+    )
     _drawn(fig)
 
 
@@ -74,11 +93,17 @@ def test_loss_to_svd_explorer(grid_problem):
     assert isinstance(explorer, Explorer)
     assert explorer.defaults == {"tau": 1.0, "rho": 0.2}
     data = explorer.compute(**explorer.defaults)
-    np.testing.assert_allclose(data["beta"], mmcl.clip_loss(1.0, 0.2).weights(grid.G1[0, 0], grid.G2[0, 0], X, Y))
+    np.testing.assert_allclose(
+        data["beta"], mmcl.clip_loss(1.0, 0.2).weights(grid.G1[0, 0], grid.G2[0, 0], X, Y)
+    )
     np.testing.assert_array_equal(data["selected"], grid.selected[0, 0])
-    np.testing.assert_allclose(data["linear_singular_values"],
-                               np.linalg.svd(mmcl.linear_cross_covariance(X, Y), compute_uv=False))
-    np.testing.assert_array_equal(explorer.compute(tau=2.0, rho=0.2)["singular_values"], grid.singular_values[1, 0])
+    np.testing.assert_allclose(
+        data["linear_singular_values"],
+        np.linalg.svd(mmcl.linear_cross_covariance(X, Y), compute_uv=False),
+    )
+    np.testing.assert_array_equal(
+        explorer.compute(tau=2.0, rho=0.2)["singular_values"], grid.singular_values[1, 0]
+    )
     fig = _drawn(explorer.figure(), render=True)
     assert len(fig.axes) >= 2
     _drawn(explorer.figure(tau=2.0))
@@ -96,6 +121,7 @@ def test_loss_to_svd_explorer_bad_input(grid_problem):
 
 # --- the chapter robustness ------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sweep():
     model = robustness_model("structured", True, d=8, r=2, rng=0)
@@ -108,23 +134,50 @@ def test_robustness_figures(sweep):
     _drawn(robustness.expectation_check([(0.0, S + 0.01, S), (0.5, S - 0.01, S)]))
     _drawn(robustness.masked_convergence(sweep.n, sweep.masked_error, sweep.unimodal_to_limit))
     _drawn(robustness.error_vs_eps(sweep, [50, 200]))
-    _drawn(robustness.error_vs_n(sweep, [0.0, 0.5], {"unimodal CL": 0.5, "PCA": 0.7}, {0.0: -0.5, 0.5: -0.5}))
+    _drawn(
+        robustness.error_vs_n(
+            sweep, [0.0, 0.5], {"unimodal CL": 0.5, "PCA": 0.7}, {0.0: -0.5, 0.5: -0.5}
+        )
+    )
     _drawn(robustness.theory_collapse(sweep, 3.0, 0.5))
     _drawn(robustness.phase_diagram(sweep, np.array([0.3, 0.5, 0.7]), np.array([0.2, 0.4, 0.6])))
-    results = {(noise, coherent): sweep for noise in ("isotropic", "structured") for coherent in (False, True)}
+    results = {
+        (noise, coherent): sweep
+        for noise in ("isotropic", "structured")
+        for coherent in (False, True)
+    }
     _drawn(robustness.ablation_grid(results, ["isotropic", "structured"]))
-    by_eps = ClipVsLinear(steps=np.array([0, 10]), eps=np.array([0.0, 0.5]), tau=np.array([1.0]),
-                          linear=np.full((2, 2), 0.3), clip=np.full((2, 2, 1, 2), 0.4))
-    by_tau = ClipVsLinear(steps=np.array([0, 10]), eps=np.array([0.0]), tau=np.array([0.5, 1.0]),
-                          linear=np.full((2, 1), 0.3), clip=np.full((2, 1, 2, 2), 0.4))
+    by_eps = ClipVsLinear(
+        steps=np.array([0, 10]),
+        eps=np.array([0.0, 0.5]),
+        tau=np.array([1.0]),
+        linear=np.full((2, 2), 0.3),
+        clip=np.full((2, 2, 1, 2), 0.4),
+    )
+    by_tau = ClipVsLinear(
+        steps=np.array([0, 10]),
+        eps=np.array([0.0]),
+        tau=np.array([0.5, 1.0]),
+        linear=np.full((2, 1), 0.3),
+        clip=np.full((2, 1, 2, 2), 0.4),
+    )
     _drawn(robustness.clip_vs_linear_figure(by_eps, by_tau))
-    digits = DigitsSweep(eps=np.array([0.0, 0.5]), probe_mmcl=np.full((2, 2), 0.8),
-                         probe_unimodal_cl=np.full(2, 0.7), probe_pca=np.full(2, 0.75),
-                         probe_raw=np.full(2, 0.9), retrieval=np.full((2, 2), 0.05), chance=0.002)
+    digits = DigitsSweep(
+        eps=np.array([0.0, 0.5]),
+        probe_mmcl=np.full((2, 2), 0.8),
+        probe_unimodal_cl=np.full(2, 0.7),
+        probe_pca=np.full(2, 0.75),
+        probe_raw=np.full(2, 0.9),
+        retrieval=np.full((2, 2), 0.05),
+        chance=0.002,
+    )
     _drawn(robustness.digits_figure(digits))
     fig = matplotlib.pyplot.figure()
-    robustness.robustness_bars(fig, {"errors": {"MMCL": [0.1, 0.2], "unimodal CL": [0.5], "PCA": [0.6]}, "r": 2},
-                               {"n": 100, "eps": 0.5, "noise": "structured", "coherent": True})
+    robustness.robustness_bars(
+        fig,
+        {"errors": {"MMCL": [0.1, 0.2], "unimodal CL": [0.5], "PCA": [0.6]}, "r": 2},
+        {"n": 100, "eps": 0.5, "noise": "structured", "coherent": True},
+    )
     _drawn(fig)
 
 
@@ -154,16 +207,20 @@ def test_robustness_explorer(small_robustness_explorer):
 
 # --- the chapter unpaired ----------------------------------------------------------------
 
+
 def test_unpaired_figures():
     small = dict(n=20, m=30, d=8, r=2)
     det = detection_sweep(snrs=[4.0, 16.0], fractions=[1.0, 0.5], seeds=2, rng=0, rounds=2, **small)
     cal = fdr_calibration(targets=[0.1, 0.3], fractions=[1.0, 0.5], seeds=2, rng=0, **small)
     _drawn(unpaired.detection_figure(det, cal, snr_index=1))
-    _drawn(unpaired.unpaired_gain_figure(unpaired_gain(ms=[10, 20], seeds=2, rng=0, n=10, d=6, r=2)))
+    _drawn(
+        unpaired.unpaired_gain_figure(unpaired_gain(ms=[10, 20], seeds=2, rng=0, n=10, d=6, r=2))
+    )
     from mmcl.experiments.paper import paper_reproduction
 
-    result = paper_reproduction(Ns=[10, 20], seeds=2, rng=0, n=30, n_test=40, d1=6, d2=5, r=2, batch_size=10,
-                                epochs=1)
+    result = paper_reproduction(
+        Ns=[10, 20], seeds=2, rng=0, n=30, n_test=40, d1=6, d2=5, r=2, batch_size=10, epochs=1
+    )
     _drawn(unpaired.paper_reproduction_figure(result))
 
 
@@ -186,7 +243,11 @@ def test_every_figure_function_is_exercised_here():
     from pathlib import Path
 
     source = Path(__file__).read_text()
-    missing = [f"{module.__name__}.{name}" for module in (style, loss_to_svd, robustness, unpaired)
-               for name in module.__all__ if inspect.isfunction(getattr(module, name))
-               and not (f"{module.__name__.rsplit('.', 1)[1]}.{name}(" in source)]
+    missing = [
+        f"{module.__name__}.{name}"
+        for module in (style, loss_to_svd, robustness, unpaired)
+        for name in module.__all__
+        if inspect.isfunction(getattr(module, name))
+        and f"{module.__name__.rsplit('.', 1)[1]}.{name}(" not in source
+    ]
     assert not missing, missing

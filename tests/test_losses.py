@@ -1,16 +1,21 @@
-"""mmcl.losses: the LogitLoss seam (base) and the (phi, psi) family with CLIP and the linear loss."""
+"""mmcl.losses: the LogitLoss seam (base) and the (phi, psi) family: CLIP, the linear loss."""
 
 import numpy as np
 import pytest
+from conftest import random_problem
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import log_softmax
 
 import mmcl
-from conftest import random_problem
 
-shapes = st.tuples(st.integers(2, 9), st.integers(1, 5), st.integers(1, 5), st.integers(1, 3),
-                   st.integers(0, 2**32 - 1))
+shapes = st.tuples(
+    st.integers(2, 9),
+    st.integers(1, 5),
+    st.integers(1, 5),
+    st.integers(1, 3),
+    st.integers(0, 2**32 - 1),
+)
 
 
 def _draw(shape):
@@ -29,10 +34,20 @@ def _clip_reference(G1, G2, X, Y, tau):
 
 def _generic(kind, tau=1.0, rho=0.0, n=None):
     if kind == "clip":
-        return mmcl.ContrastiveLoss(phi=lambda u: tau * np.log1p(u), dphi=lambda u: tau / (1 + u),
-                                    psi=lambda t: np.exp(t / tau), dpsi=lambda t: np.exp(t / tau) / tau, rho=rho)
-    return mmcl.ContrastiveLoss(phi=lambda u: u / (n - 1), dphi=lambda u: np.ones_like(u) / (n - 1),
-                                psi=lambda t: t, dpsi=np.ones_like, rho=rho)
+        return mmcl.ContrastiveLoss(
+            phi=lambda u: tau * np.log1p(u),
+            dphi=lambda u: tau / (1 + u),
+            psi=lambda t: np.exp(t / tau),
+            dpsi=lambda t: np.exp(t / tau) / tau,
+            rho=rho,
+        )
+    return mmcl.ContrastiveLoss(
+        phi=lambda u: u / (n - 1),
+        dphi=lambda u: np.ones_like(u) / (n - 1),
+        psi=lambda t: t,
+        dpsi=np.ones_like,
+        rho=rho,
+    )
 
 
 class SquaredToIdentity(mmcl.LogitLoss):
@@ -45,22 +60,31 @@ class SquaredToIdentity(mmcl.LogitLoss):
 
 # --- the family: CLIP and the linear loss ---------------------------------------
 
+
 @given(shapes, st.floats(0.2, 5.0), st.floats(0.0, 2.0))
 def test_clip_is_tau_times_symmetric_cross_entropy(shape, tau, rho):
     G1, G2, X, Y = _draw(shape)
     value = mmcl.clip_loss(tau, rho).value(G1, G2, X, Y)
     reg = 0.5 * rho * np.linalg.norm(G1.T @ G2) ** 2
-    assert value == pytest.approx(tau * _clip_reference(G1, G2, X, Y, tau) + reg, rel=1e-12, abs=1e-12)
+    assert value == pytest.approx(
+        tau * _clip_reference(G1, G2, X, Y, tau) + reg, rel=1e-12, abs=1e-12
+    )
 
 
 @given(shapes, st.floats(0.2, 5.0), st.floats(0.0, 2.0))
 def test_specialised_losses_equal_the_generic_family(shape, tau, rho):
     G1, G2, X, Y = _draw(shape)
     n = X.shape[0]
-    for fast, slow in ((mmcl.clip_loss(tau, rho), _generic("clip", tau, rho)),
-                       (mmcl.linear_loss(rho), _generic("linear", rho=rho, n=n))):
-        assert fast.value(G1, G2, X, Y) == pytest.approx(slow.value(G1, G2, X, Y), rel=1e-10, abs=1e-12)
-        np.testing.assert_allclose(fast.weights(G1, G2, X, Y), slow.weights(G1, G2, X, Y), rtol=1e-10, atol=1e-14)
+    for fast, slow in (
+        (mmcl.clip_loss(tau, rho), _generic("clip", tau, rho)),
+        (mmcl.linear_loss(rho), _generic("linear", rho=rho, n=n)),
+    ):
+        assert fast.value(G1, G2, X, Y) == pytest.approx(
+            slow.value(G1, G2, X, Y), rel=1e-10, abs=1e-12
+        )
+        np.testing.assert_allclose(
+            fast.weights(G1, G2, X, Y), slow.weights(G1, G2, X, Y), rtol=1e-10, atol=1e-14
+        )
         for a, b in zip(fast.gradient(G1, G2, X, Y), slow.gradient(G1, G2, X, Y)):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
@@ -78,11 +102,18 @@ def test_gradient_matches_finite_differences(shape, kind, rho):
 @given(shapes, st.sampled_from(["clip", "linear", "generic", "own"]), st.floats(0.0, 1.0))
 def test_gradient_identity_through_S_beta(shape, kind, rho):
     G1, G2, X, Y = _draw(shape)
-    loss = {"clip": mmcl.clip_loss(1.3, rho), "linear": mmcl.linear_loss(rho),
-            "generic": mmcl.ContrastiveLoss(phi=np.log1p, dphi=lambda u: 1 / (1 + u),
-                                            psi=lambda t: np.logaddexp(0, t),
-                                            dpsi=lambda t: 1 / (1 + np.exp(-t)), rho=rho),
-            "own": SquaredToIdentity(rho=rho)}[kind]
+    loss = {
+        "clip": mmcl.clip_loss(1.3, rho),
+        "linear": mmcl.linear_loss(rho),
+        "generic": mmcl.ContrastiveLoss(
+            phi=np.log1p,
+            dphi=lambda u: 1 / (1 + u),
+            psi=lambda t: np.logaddexp(0, t),
+            dpsi=lambda t: 1 / (1 + np.exp(-t)),
+            rho=rho,
+        ),
+        "own": SquaredToIdentity(rho=rho),
+    }[kind]
     S = mmcl.contrastive_cross_covariance(X, Y, loss.weights(G1, G2, X, Y))
     np.testing.assert_allclose(S, loss.cross_covariance(G1, G2, X, Y), rtol=1e-10, atol=1e-12)
     dG1, dG2 = loss.gradient(G1, G2, X, Y)
@@ -96,8 +127,11 @@ def test_losses_are_invariant_under_invertible_reparametrisation(shape, kind, rh
     G1, G2, X, Y = _draw(shape)
     r = G1.shape[0]
     A = np.random.default_rng(shape[-1]).standard_normal((r, r)) + 3 * np.eye(r)
-    loss = {"clip": mmcl.clip_loss(0.8, rho), "linear": mmcl.linear_loss(rho),
-            "own": SquaredToIdentity(rho=rho)}[kind]
+    loss = {
+        "clip": mmcl.clip_loss(0.8, rho),
+        "linear": mmcl.linear_loss(rho),
+        "own": SquaredToIdentity(rho=rho),
+    }[kind]
     moved = loss.value(A @ G1, np.linalg.inv(A).T @ G2, X, Y)
     assert moved == pytest.approx(loss.value(G1, G2, X, Y), rel=1e-9, abs=1e-10)
 
@@ -111,9 +145,13 @@ def test_linear_weights_and_cross_covariance(rng):
     Xc, Yc = X - X.mean(0), Y - Y.mean(0)
     S = mmcl.linear_cross_covariance(X, Y)
     np.testing.assert_allclose(S, Xc.T @ Yc / (n - 1), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(mmcl.contrastive_cross_covariance(X, Y, beta), S, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        mmcl.contrastive_cross_covariance(X, Y, beta), S, rtol=1e-12, atol=1e-14
+    )
     # The linear loss's S does not depend on the encoders.
-    np.testing.assert_allclose(mmcl.linear_loss().cross_covariance(3 * G1, -G2, X, Y), S, rtol=1e-12)
+    np.testing.assert_allclose(
+        mmcl.linear_loss().cross_covariance(3 * G1, -G2, X, Y), S, rtol=1e-12
+    )
 
 
 def test_linear_embedding_gradient_equals_the_n_by_n_route(rng):
@@ -144,20 +182,25 @@ def test_clip_weights_tend_to_scaled_linear_weights_as_tau_grows(rng):
     G1, G2, X, Y = random_problem(rng, n=20)
     n = 20
     lin = mmcl.linear_loss().weights(G1, G2, X, Y)
-    err = [np.abs(mmcl.clip_loss(tau).weights(G1, G2, X, Y) - (n - 1) / n * lin).max() for tau in (1e1, 1e3, 1e5)]
+    err = [
+        np.abs(mmcl.clip_loss(tau).weights(G1, G2, X, Y) - (n - 1) / n * lin).max()
+        for tau in (1e1, 1e3, 1e5)
+    ]
     # The gap shrinks like 1/tau.
     assert err[0] > 50 * err[1] > 2500 * err[2] and err[2] < 1e-6
 
 
 def test_small_logits_give_clip_the_scaled_linear_cross_covariance():
-    """Near K = 0 CLIP's S(beta) is (n-1)/n times the linear loss's: the start of the power phase."""
+    """Near K = 0 CLIP's S(beta) is (n-1)/n times the linear loss's: the power phase starts."""
     rng = np.random.default_rng(5)
     X, Y = rng.standard_normal((100, 6)), rng.standard_normal((100, 5))
     n = len(X)
     G1 = 1e-8 * np.random.default_rng(0).standard_normal((2, X.shape[1]))
     G2 = 1e-8 * np.random.default_rng(1).standard_normal((2, Y.shape[1]))
     S0 = mmcl.clip_loss(1.0).cross_covariance(G1, G2, X, Y)
-    np.testing.assert_allclose(S0, (n - 1) / n * mmcl.linear_cross_covariance(X, Y), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(
+        S0, (n - 1) / n * mmcl.linear_cross_covariance(X, Y), rtol=1e-6, atol=1e-12
+    )
 
 
 def test_balanced_weights_are_translation_invariant_clip_weights_are_not(rng):
@@ -165,8 +208,12 @@ def test_balanced_weights_are_translation_invariant_clip_weights_are_not(rng):
     shift_x, shift_y = rng.standard_normal(X.shape[1]), rng.standard_normal(Y.shape[1])
     beta_lin = mmcl.linear_loss().weights(G1, G2, X, Y)
     S = mmcl.contrastive_cross_covariance(X, Y, beta_lin)
-    np.testing.assert_allclose(mmcl.contrastive_cross_covariance(X + shift_x, Y, beta_lin), S, atol=1e-12)
-    np.testing.assert_allclose(mmcl.contrastive_cross_covariance(X, Y + shift_y, beta_lin), S, atol=1e-12)
+    np.testing.assert_allclose(
+        mmcl.contrastive_cross_covariance(X + shift_x, Y, beta_lin), S, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        mmcl.contrastive_cross_covariance(X, Y + shift_y, beta_lin), S, atol=1e-12
+    )
     # Same check with CLIP's (unbalanced) weights, frozen: S moves.
     beta_clip = mmcl.clip_loss(0.5).weights(G1, G2, X, Y)
     assert not np.allclose(beta_clip.sum(0) - 2 * np.diag(beta_clip), 0)
@@ -183,8 +230,8 @@ def test_clip_finite_for_tiny_temperature_and_huge_logits(rng):
     X = rng.standard_normal((n, d))
     Y = X + 0.1 * rng.standard_normal((n, d))
     G = np.eye(d)[:3]
-    G *= np.sqrt(1e4 / np.abs((X @ G.T) @ (Y @ G.T).T).max())   # largest |logit| = 1e4
-    loss = mmcl.clip_loss(tau=1e-3)                              # so K / tau reaches 1e7
+    G *= np.sqrt(1e4 / np.abs((X @ G.T) @ (Y @ G.T).T).max())  # largest |logit| = 1e4
+    loss = mmcl.clip_loss(tau=1e-3)  # so K / tau reaches 1e7
     value, (dG1, dG2) = loss.value_and_gradient(G, G, X, Y)
     assert np.isfinite(value) and np.isfinite(dG1).all() and np.isfinite(dG2).all()
     assert np.isfinite(loss.weights(G, G, X, Y)).all()
@@ -204,6 +251,7 @@ def test_loss_reprs_and_generic_callable_check():
 
 
 # --- the seam: a loss of one's own ------------------------------------------------
+
 
 def test_own_loss_gets_value_gradient_weights_from_logit_gradient(rng):
     G1, G2, X, Y = random_problem(rng, n=9)
@@ -231,7 +279,8 @@ def test_base_class_asks_for_logit_gradient(rng):
 
 
 def test_finite_difference_hessian_at_the_svd_minimum():
-    """r^2 zero eigenvalues (the GL(r) symmetry), the others positive, and H v = directional change of the gradient."""
+    """r^2 zero eigenvalues (the GL(r) symmetry), the others positive; H v is the directional
+    change of the gradient."""
     rng = np.random.default_rng(3)
     X, Y = rng.standard_normal((40, 4)), rng.standard_normal((40, 3))
     X[:, 0] *= 3.0
@@ -247,8 +296,10 @@ def test_finite_difference_hessian_at_the_svd_minimum():
     t = 1e-6
 
     def grad(theta):
-        g = loss.gradient(theta[: r * 4].reshape(r, 4), theta[r * 4:].reshape(r, 3), X, Y)
+        g = loss.gradient(theta[: r * 4].reshape(r, 4), theta[r * 4 :].reshape(r, 3), X, Y)
         return np.concatenate([g[0].ravel(), g[1].ravel()])
 
     theta = np.concatenate([fit.G1.ravel(), fit.G2.ravel()])
-    np.testing.assert_allclose(H @ v, (grad(theta + t * v) - grad(theta - t * v)) / (2 * t), atol=1e-6)
+    np.testing.assert_allclose(
+        H @ v, (grad(theta + t * v) - grad(theta - t * v)) / (2 * t), atol=1e-6
+    )

@@ -109,7 +109,9 @@ def test_decoy_threshold_keeps_the_estimated_fdr_below_target(real, decoy, q):
 
 def test_assignment_blocks():
     b1, b2 = assignment_blocks(10, 7, None, 10**6)
-    assert [b.tolist() for b in b1] == [list(range(10))] and [b.tolist() for b in b2] == [list(range(7))]
+    assert [b.tolist() for b in b1] == [list(range(10))] and [b.tolist() for b in b2] == [
+        list(range(7))
+    ]
     b1, b2 = assignment_blocks(60, 60, 20, 10**6)
     assert len(b1) == len(b2) == 3 and all(len(b) == 20 for b in b1 + b2)
     np.testing.assert_array_equal(np.concatenate(b1), np.arange(60))

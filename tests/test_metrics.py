@@ -12,19 +12,21 @@ def test_sin_theta_known_values():
     e = np.eye(4)
     assert mmcl.sin_theta(e[:, :2], e[:, :2]) == 0.0
     assert mmcl.sin_theta(e[:, :2], e[:, 2:]) == pytest.approx(np.sqrt(2))
-    assert mmcl.sin_theta(e[:, :1], np.array([[1.0], [1.0], [0], [0]])) == pytest.approx(np.sqrt(0.5))
-    assert mmcl.sin_theta(e[:, :1], e[:, :3]) == 0.0       # a line inside a 3-plane
+    assert mmcl.sin_theta(e[:, :1], np.array([[1.0], [1.0], [0], [0]])) == pytest.approx(
+        np.sqrt(0.5)
+    )
+    assert mmcl.sin_theta(e[:, :1], e[:, :3]) == 0.0  # a line inside a 3-plane
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 4))
 def test_sin_theta_is_a_subspace_distance(seed, k):
     rng = np.random.default_rng(seed)
     A, B = rng.standard_normal((6, k)), rng.standard_normal((6, k))
-    T = rng.standard_normal((k, k)) + 3 * np.eye(k)     # invertible change of basis
+    T = rng.standard_normal((k, k)) + 3 * np.eye(k)  # invertible change of basis
     d = mmcl.sin_theta(A, B)
     assert 0 <= d <= np.sqrt(k) + 1e-12
     assert mmcl.sin_theta(A @ T, B) == pytest.approx(d, abs=1e-9)
-    assert mmcl.sin_theta(B, A) == pytest.approx(d, abs=1e-9)   # symmetric for equal dimensions
+    assert mmcl.sin_theta(B, A) == pytest.approx(d, abs=1e-9)  # symmetric for equal dimensions
 
 
 def test_sin_theta_small_angles_keep_relative_accuracy():
@@ -85,16 +87,20 @@ def test_probe_accuracy_separable_and_random():
     E = centres[labels] + rng.standard_normal((600, 2))
     assert mmcl.probe_accuracy(E[:400], labels[:400], E[400:], labels[400:]) > 0.97
     noise = rng.standard_normal((600, 2))
-    assert mmcl.probe_accuracy(noise[:400], labels[:400], noise[400:], labels[400:], ridge=0.0) < 0.5
+    assert (
+        mmcl.probe_accuracy(noise[:400], labels[:400], noise[400:], labels[400:], ridge=0.0) < 0.5
+    )
 
 
 @pytest.mark.parametrize("scale", [1e-3, 1e3])
 def test_probe_accuracy_is_invariant_to_rescaling_columns(scale):
-    """The probe standardises the embeddings, so the ridge penalty does not depend on their units."""
+    """The probe standardises the embeddings: the ridge penalty does not depend on their units."""
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 2, 400)
     # The label is carried by column 1; column 0 is noise.
-    E = np.column_stack([rng.standard_normal(400), 2.0 * labels - 1.0 + 0.5 * rng.standard_normal(400)])
+    E = np.column_stack(
+        [rng.standard_normal(400), 2.0 * labels - 1.0 + 0.5 * rng.standard_normal(400)]
+    )
     args = (labels[:300], labels[300:])
     base = mmcl.probe_accuracy(E[:300], args[0], E[300:], args[1], ridge=1.0)
     assert base > 0.9
@@ -113,7 +119,10 @@ def test_probe_accuracy_with_string_labels():
 
 def test_detection_scores():
     assert mmcl.detection_scores([[0, 1], [2, 0]], [[0, 1], [1, 2]]) == (0.5, 0.5)
-    assert mmcl.detection_scores([[0, 1], [1, 2], [3, 3]], [[1, 2], [0, 1]]) == (pytest.approx(2 / 3), 1.0)
+    assert mmcl.detection_scores([[0, 1], [1, 2], [3, 3]], [[1, 2], [0, 1]]) == (
+        pytest.approx(2 / 3),
+        1.0,
+    )
 
 
 def test_detection_scores_edge_cases():

@@ -37,7 +37,9 @@ def test_paper_loss_is_clip_on_cosines():
     X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
     A = X @ G1.T
     C = Y @ G2.T
-    K = (A / np.linalg.norm(A, axis=1, keepdims=True)) @ (C / np.linalg.norm(C, axis=1, keepdims=True)).T
+    K = (A / np.linalg.norm(A, axis=1, keepdims=True)) @ (
+        C / np.linalg.norm(C, axis=1, keepdims=True)
+    ).T
     lse = lambda M, ax: np.log(np.exp(M).sum(axis=ax))  # noqa: E731
     ref = (lse(K, 1).sum() + lse(K, 0).sum() - 2 * np.trace(K)) / 12
     assert np.isclose(mmcl.cosine_clip_loss(G1, G2, X, Y)[0], ref)
@@ -51,8 +53,12 @@ def test_paper_loss_ignores_the_norm_of_each_embedding():
     G1, G2 = rng.normal(size=(2, 4)), rng.normal(size=(2, 3))
     X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
     c = rng.uniform(0.1, 10, (6, 1))
-    assert mmcl.cosine_clip_loss(G1, G2, c * X, Y)[0] == pytest.approx(mmcl.cosine_clip_loss(G1, G2, X, Y)[0])
-    assert mmcl.cosine_clip_loss(5 * G1, G2, X, Y)[0] == pytest.approx(mmcl.cosine_clip_loss(G1, G2, X, Y)[0])
+    assert mmcl.cosine_clip_loss(G1, G2, c * X, Y)[0] == pytest.approx(
+        mmcl.cosine_clip_loss(G1, G2, X, Y)[0]
+    )
+    assert mmcl.cosine_clip_loss(5 * G1, G2, X, Y)[0] == pytest.approx(
+        mmcl.cosine_clip_loss(G1, G2, X, Y)[0]
+    )
 
 
 def _pytorch_adamw(p, grads, lr, wd, betas=(0.9, 0.999), eps=1e-8):
@@ -76,9 +82,11 @@ def test_adamw_steps_follow_pytorch(wd):
     p = p0.copy()
     opt = AdamW([p], 4, lr=0.05, wd=wd)
     for g in grads:
-        opt.step([g[:2]], 2)                     # lanes 0 and 1 only
-    np.testing.assert_allclose(p[:2], _pytorch_adamw(p0[:2], [g[:2] for g in grads], 0.05, wd), rtol=1e-12)
-    np.testing.assert_array_equal(p[2:], p0[2:])             # the other lanes are untouched
+        opt.step([g[:2]], 2)  # lanes 0 and 1 only
+    np.testing.assert_allclose(
+        p[:2], _pytorch_adamw(p0[:2], [g[:2] for g in grads], 0.05, wd), rtol=1e-12
+    )
+    np.testing.assert_array_equal(p[2:], p0[2:])  # the other lanes are untouched
     assert opt.t.tolist() == [3, 3, 0, 0]
 
 
@@ -94,8 +102,16 @@ def test_paper_lanes_with_different_unpaired_sizes():
     pairs, un = _unpaired(m=100)
     X = np.stack([pairs.X[:50]] * 3)
     Y = np.stack([pairs.Y[:50]] * 3)
-    fit = mmcl.paper_procedure(X, Y, [un.Xu[:50], un.Xu, un.Xu[:0]], [un.Yu[:50], un.Yu, un.Yu[:0]], 3,
-                               rng=0, epochs=2, unpaired_epochs=2)
+    fit = mmcl.paper_procedure(
+        X,
+        Y,
+        [un.Xu[:50], un.Xu, un.Xu[:0]],
+        [un.Yu[:50], un.Yu, un.Yu[:0]],
+        3,
+        rng=0,
+        epochs=2,
+        unpaired_epochs=2,
+    )
     assert fit.G1.shape == (3, 3, 12) and np.isfinite(fit.G1).all()
     # a lane without unpaired data ends where its pairs phase ended
     assert np.array_equal(fit.G1[2], fit.G1_pairs[2])
@@ -106,12 +122,14 @@ def test_paper_lanes_are_independent_runs():
     """A lane's result does not depend on the other lanes run with it (same start in both runs)."""
     pairs, un = _unpaired(m=100)
     X, Y = np.stack([pairs.X[:50]] * 2), np.stack([pairs.Y[:50]] * 2)
-    both = mmcl.paper_procedure(X, Y, [un.Xu[:50], un.Xu], [un.Yu[:50], un.Yu], 3, rng=0, epochs=2,
-                                unpaired_epochs=2)
+    both = mmcl.paper_procedure(
+        X, Y, [un.Xu[:50], un.Xu], [un.Yu[:50], un.Yu], 3, rng=0, epochs=2, unpaired_epochs=2
+    )
     # Both lanes start from different random encoders; replace lane 0's data by lane 1's and the
     # result of lane 1 stays the same.
-    other = mmcl.paper_procedure(X, Y, [un.Xu, un.Xu], [un.Yu, un.Yu], 3, rng=0, epochs=2,
-                                 unpaired_epochs=2)
+    other = mmcl.paper_procedure(
+        X, Y, [un.Xu, un.Xu], [un.Yu, un.Yu], 3, rng=0, epochs=2, unpaired_epochs=2
+    )
     np.testing.assert_allclose(other.G1[1], both.G1[1], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(other.G1_pairs, both.G1_pairs, rtol=0, atol=0)
 
@@ -126,14 +144,20 @@ def test_paper_procedure_is_deterministic_for_a_seed():
 
 def test_paper_pairs_phase_lowers_the_loss():
     pairs, _ = _unpaired(n=200)
-    fit = mmcl.paper_procedure(pairs.X, pairs.Y, pairs.X[:0], pairs.Y[:0], 3, rng=0, epochs=0,
-                               unpaired_epochs=0)
-    trained = mmcl.paper_procedure(pairs.X, pairs.Y, pairs.X[:0], pairs.Y[:0], 3, rng=0, epochs=30,
-                                   unpaired_epochs=0, lr=1e-2)
+    fit = mmcl.paper_procedure(
+        pairs.X, pairs.Y, pairs.X[:0], pairs.Y[:0], 3, rng=0, epochs=0, unpaired_epochs=0
+    )
+    trained = mmcl.paper_procedure(
+        pairs.X, pairs.Y, pairs.X[:0], pairs.Y[:0], 3, rng=0, epochs=30, unpaired_epochs=0, lr=1e-2
+    )
 
     def loss(G1, G2):
-        return np.mean([mmcl.cosine_clip_loss(G1, G2, pairs.X[i:i + 50], pairs.Y[i:i + 50])[0]
-                        for i in range(0, 200, 50)])
+        return np.mean(
+            [
+                mmcl.cosine_clip_loss(G1, G2, pairs.X[i : i + 50], pairs.Y[i : i + 50])[0]
+                for i in range(0, 200, 50)
+            ]
+        )
 
     assert loss(trained.G1[0], trained.G2[0]) < loss(fit.G1[0], fit.G2[0]) - 0.1
     # With no epochs the encoders are PyTorch's nn.Linear start: uniform on (-1/sqrt(d), 1/sqrt(d)).

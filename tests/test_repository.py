@@ -10,11 +10,21 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SKIP_DIRS = {".venv", "_build", ".ipynb_checkpoints", ".git", ".jupyter_cache", "jupyter_execute", "node_modules"}
+SKIP_DIRS = {
+    ".venv",
+    "_build",
+    ".ipynb_checkpoints",
+    ".git",
+    ".jupyter_cache",
+    "jupyter_execute",
+    "node_modules",
+}
 
 
 def repo_notebooks() -> list[Path]:
-    return sorted(p for p in ROOT.rglob("*.ipynb") if not SKIP_DIRS & set(p.relative_to(ROOT).parts))
+    return sorted(
+        p for p in ROOT.rglob("*.ipynb") if not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+    )
 
 
 def toc_files() -> set[str]:
@@ -38,19 +48,33 @@ def toc_files() -> set[str]:
 
 def book_pages() -> list[Path]:
     book = ROOT / "book"
-    return sorted(p for p in book.rglob("*") if p.suffix in {".ipynb", ".md"}
-                  and not {"_ext", "_static"} & set(p.relative_to(book).parts)
-                  and not SKIP_DIRS & set(p.relative_to(ROOT).parts))
+    return sorted(
+        p
+        for p in book.rglob("*")
+        if p.suffix in {".ipynb", ".md"}
+        and not {"_ext", "_static"} & set(p.relative_to(book).parts)
+        and not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+    )
 
 
 def dirty_cells(nb: dict) -> list[int]:
     """Indices of code cells that carry outputs or an execution count."""
-    return [i for i, cell in enumerate(nb["cells"]) if cell["cell_type"] == "code"
-            and (cell.get("outputs") or cell.get("execution_count") is not None)]
+    return [
+        i
+        for i, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code"
+        and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]
 
 
 def test_dirty_cells_detects_outputs_and_counts():
-    clean = {"cell_type": "code", "source": "1", "outputs": [], "execution_count": None, "metadata": {}}
+    clean = {
+        "cell_type": "code",
+        "source": "1",
+        "outputs": [],
+        "execution_count": None,
+        "metadata": {},
+    }
     counted = {**clean, "execution_count": 3}
     output = {**clean, "outputs": [{"output_type": "stream", "name": "stdout", "text": "1"}]}
     text = {"cell_type": "markdown", "source": "x", "metadata": {}}
@@ -61,20 +85,31 @@ def test_dirty_cells_detects_outputs_and_counts():
 def test_notebook_stored_without_outputs(path):
     nb = json.loads(path.read_text())
     dirty = dirty_cells(nb)
-    assert not dirty, (f"{path.name}: code cells {dirty} have outputs or execution counts; clear them with "
-                       f"`.venv/bin/jupyter nbconvert --clear-output --inplace {path.relative_to(ROOT)}`")
-    assert "widgets" not in nb.get("metadata", {}), f"{path.name}: saved widget state in the notebook metadata"
+    assert not dirty, (
+        f"{path.name}: code cells {dirty} have outputs or execution counts; clear them with "
+        f"`.venv/bin/jupyter nbconvert --clear-output --inplace {path.relative_to(ROOT)}`"
+    )
+    assert "widgets" not in nb.get("metadata", {}), (
+        f"{path.name}: saved widget state in the notebook metadata"
+    )
 
 
 def test_every_book_page_is_in_the_toc():
     listed = toc_files()
-    missing = [str(p.relative_to(ROOT)) for p in book_pages()
-               if str(p.relative_to(ROOT).with_suffix("")) not in listed]
+    missing = [
+        str(p.relative_to(ROOT))
+        for p in book_pages()
+        if str(p.relative_to(ROOT).with_suffix("")) not in listed
+    ]
     assert not missing, f"pages in book/ missing from _toc.yml (they would not be built): {missing}"
 
 
 def test_every_toc_entry_exists():
-    missing = [f for f in toc_files() if not any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb"))]
+    missing = [
+        f
+        for f in toc_files()
+        if not any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb"))
+    ]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"
 
 
@@ -87,8 +122,12 @@ def test_api_page_documents_every_public_name():
     import mmcl
 
     page = (ROOT / "book" / "api.md").read_text()
-    missing = [name for name in mmcl.__all__ if not re.search(rf"::\s+mmcl\.{name}\s*$", page, re.M)]
-    assert not missing, f"public names of mmcl missing from book/api.md (add an autodoc entry): {missing}"
+    missing = [
+        name for name in mmcl.__all__ if not re.search(rf"::\s+mmcl\.{name}\s*$", page, re.M)
+    ]
+    assert not missing, (
+        f"public names of mmcl missing from book/api.md (add an autodoc entry): {missing}"
+    )
 
 
 CHAPTER_REF = re.compile(r"\bchapter\s+`(\w+)`")
@@ -127,16 +166,25 @@ def test_public_docstrings_name_their_chapter():
 
 def test_chapter_references_in_the_package_are_documents_of_the_book():
     chapters = {Path(f).name for f in toc_files()}
-    found = {doc for path in (ROOT / "mmcl").rglob("*.py") for doc in CHAPTER_REF.findall(path.read_text())}
-    assert found and found <= chapters, f"unknown chapters named in mmcl: {sorted(found - chapters)}"
+    found = {
+        doc
+        for path in (ROOT / "mmcl").rglob("*.py")
+        for doc in CHAPTER_REF.findall(path.read_text())
+    }
+    assert found and found <= chapters, (
+        f"unknown chapters named in mmcl: {sorted(found - chapters)}"
+    )
 
 
 MAX_MODULE_LINES = 450
 
 
 def test_no_module_is_too_long():
-    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "mmcl").rglob("*.py")
-            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in (ROOT / "mmcl").rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
     assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by concept): {long}"
 
 
@@ -190,17 +238,21 @@ def _internal_imports(path: Path) -> set[str]:
 
 def _is_module(name: str) -> bool:
     parts = name.split(".")
-    return (ROOT.joinpath(*parts).with_suffix(".py").exists()
-            or (ROOT.joinpath(*parts) / "__init__.py").exists())
+    return (
+        ROOT.joinpath(*parts).with_suffix(".py").exists()
+        or (ROOT.joinpath(*parts) / "__init__.py").exists()
+    )
 
 
 def test_imports_go_downwards_and_have_no_cycles():
-    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
-               for p in (ROOT / "mmcl").rglob("*.py")}
+    modules = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in (ROOT / "mmcl").rglob("*.py")
+    }
     graph, upward = {}, []
     for name, path in modules.items():
         if name == "mmcl":
-            continue                       # the package root re-exports everything
+            continue  # the package root re-exports everything
         deps = {d for d in _internal_imports(path) if d != "mmcl" and d != name}
         graph[name] = deps
         for dep in deps:
@@ -232,17 +284,21 @@ STYLE_CODE = re.compile(r"rcParams|plt\.style|sns\.set|set_palette|mpl\.rc\(|mat
 
 
 def figure_problems(nb: dict) -> list[str]:
-    """Glued figures need a name, alt text and a caption; style code belongs in mmcl.figures.style."""
+    """Glued figures need a name, alt text and a caption; style code goes in mmcl.figures.style."""
     problems = []
     for cell in nb["cells"]:
         src = "".join(cell["source"])
         if cell["cell_type"] == "code" and STYLE_CODE.search(src):
-            problems.append(f"style code in a notebook cell (move it to mmcl/figures/style.py): {src[:60]!r}")
+            problems.append(
+                f"style code in a notebook cell (move it to mmcl/figures/style.py): {src[:60]!r}"
+            )
         if cell["cell_type"] != "markdown":
             continue
         for key, body in FIGURE.findall(src):
             options = dict(re.findall(r"^:(\w+):[ \t]*(.*)$", body, re.M))
-            caption = "\n".join(line for line in body.splitlines() if not line.startswith(":")).strip()
+            caption = "\n".join(
+                line for line in body.splitlines() if not line.startswith(":")
+            ).strip()
             if not key:
                 problems.append("glue:figure without a glue key")
             if len(options.get("alt", "").split()) < 4:
@@ -255,17 +311,26 @@ def figure_problems(nb: dict) -> list[str]:
 
 
 def test_figure_problems_are_detected():
-    ok = "```{glue:figure} fig-a\n:name: fig-a\n:alt: A line falling to zero.\n\nThe loss against the step.\n```"
+    ok = (
+        "```{glue:figure} fig-a\n:name: fig-a\n:alt: A line falling to zero.\n\n"
+        "The loss against the step.\n```"
+    )
     bad = "```{glue:figure} fig-b\n:name: fig-b\n\n```"
     style = "plt.rcParams['lines.linewidth'] = 3"
-    nb = {"cells": [{"cell_type": "markdown", "source": ok + "\n\n" + bad},
-                    {"cell_type": "code", "source": style}]}
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "source": ok + "\n\n" + bad},
+            {"cell_type": "code", "source": style},
+        ]
+    }
     found = figure_problems(nb)
     assert len(found) == 3 and any("alt" in p for p in found) and any("caption" in p for p in found)
     assert any("style code" in p for p in found)
 
 
-@pytest.mark.parametrize("path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name
+)
 def test_figures_have_alt_text_and_captions(path):
     problems = figure_problems(json.loads(path.read_text()))
     assert not problems, f"{path.name}: {problems}"
@@ -282,7 +347,9 @@ def widget_problems(nb: dict) -> list[str]:
             live += 1
             if "remove-output" not in cell.get("metadata", {}).get("tags", []):
                 problems.append(f"cell {i} shows a live widget but is not tagged remove-output")
-        if re.search(r"\bexplorer\w*\.figure\(|\.figure\(\)", src):  # the static view, glued for the site
+        if re.search(
+            r"\bexplorer\w*\.figure\(|\.figure\(\)", src
+        ):  # the static view, glued for the site
             static += 1
     if live and not static:
         problems.append("an explorer is shown live but its default view is never glued as a figure")
@@ -290,21 +357,32 @@ def widget_problems(nb: dict) -> list[str]:
 
 
 def test_widget_problems_are_detected():
-    live = {"cell_type": "code", "source": "explorer = mmcl.figures.x.explorer()\nexplorer.widget()", "metadata": {}}
+    live = {
+        "cell_type": "code",
+        "source": "explorer = mmcl.figures.x.explorer()\nexplorer.widget()",
+        "metadata": {},
+    }
     tagged = {**live, "metadata": {"tags": ["remove-output"]}}
-    static = {"cell_type": "code", "source": 'glue("fig-x", explorer.figure(), display=False)', "metadata": {}}
+    static = {
+        "cell_type": "code",
+        "source": 'glue("fig-x", explorer.figure(), display=False)',
+        "metadata": {},
+    }
     assert len(widget_problems({"cells": [live]})) == 2
     assert widget_problems({"cells": [tagged, static]}) == []
 
 
-@pytest.mark.parametrize("path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name
+)
 def test_explorers_have_static_views(path):
     problems = widget_problems(json.loads(path.read_text()))
     assert not problems, f"{path.name}: {problems}"
 
 
 def apparatus_problems(nb: dict) -> list[str]:
-    """A chapter has objectives, key takeaways, a theorem with proof, >= 3 exercises with dropdown solutions."""
+    """A chapter has objectives, key takeaways, a theorem with proof, >= 3 exercises with
+    dropdown solutions."""
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     problems = []
     if not re.search(r"learning objectives", text, re.I):
@@ -317,7 +395,9 @@ def apparatus_problems(nb: dict) -> list[str]:
     if len(labels) < 3:
         problems.append(f"{len(labels)} labelled exercises (at least 3 expected)")
     for label in labels:
-        m = re.search(rf"`{{3,}}\{{solution(?:-start)?\}}\s*{re.escape(label)}\s*\n((?::[^\n]*\n)*)", text)
+        m = re.search(
+            rf"`{{3,}}\{{solution(?:-start)?\}}\s*{re.escape(label)}\s*\n((?::[^\n]*\n)*)", text
+        )
         if not m:
             problems.append(f"exercise {label} has no solution")
         elif ":class: dropdown" not in m.group(1):
@@ -326,15 +406,23 @@ def apparatus_problems(nb: dict) -> list[str]:
 
 
 def test_apparatus_problems_are_detected():
-    good = ("**Learning objectives.** ...\n```{prf:theorem} T\n```\n```{prf:proof}\n```\n## Key takeaways\n"
-            + "".join(f"```{{exercise}} E{i}\n:label: ex-{i}\nQ\n```\n```{{solution}} ex-{i}\n:class: dropdown\nA\n```\n"
-                      for i in range(3)))
+    good = (
+        "**Learning objectives.** ...\n```{prf:theorem} T\n```\n```{prf:proof}\n```\n"
+        "## Key takeaways\n"
+        + "".join(
+            f"```{{exercise}} E{i}\n:label: ex-{i}\nQ\n```\n"
+            f"```{{solution}} ex-{i}\n:class: dropdown\nA\n```\n"
+            for i in range(3)
+        )
+    )
     assert apparatus_problems({"cells": [{"cell_type": "markdown", "source": good}]}) == []
     bad = good.replace(":class: dropdown\nA", "A", 1).replace("## Key takeaways", "")
     assert len(apparatus_problems({"cells": [{"cell_type": "markdown", "source": bad}]})) == 2
 
 
-@pytest.mark.parametrize("path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name
+)
 def test_chapter_has_teaching_apparatus(path):
     problems = apparatus_problems(json.loads(path.read_text()))
     assert not problems, f"{path.name}: {problems}"
@@ -346,6 +434,7 @@ def test_chapters_are_notebooks_with_a_title():
         path = ROOT / "book" / f"{doc}.ipynb"
         if not path.exists():
             continue
-        first = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+        first = next(
+            c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"
+        )
         assert re.search(r"^#\s+\S", "".join(first["source"]), re.M), f"{doc} has no title"
-

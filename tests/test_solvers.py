@@ -1,14 +1,14 @@
-"""mmcl.solvers: closed-form SVD, gradient descent, polish and the spectral structure of critical points."""
+"""mmcl.solvers: closed-form SVD, gradient descent, polish, the structure of critical points."""
 
 import tracemalloc
 
 import numpy as np
 import pytest
+from conftest import model_sample as _data
 from hypothesis import given
 from hypothesis import strategies as st
 
 import mmcl
-from conftest import model_sample as _data
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.floats(0.05, 5.0))
@@ -20,7 +20,7 @@ def test_fit_svd_equals_independent_svd(seed, r, rho):
     U, s, Vt = np.linalg.svd(Xc.T @ Yc / (len(X) - 1))
     best = (U[:, :r] * s[:r]) @ Vt[:r] / rho
     np.testing.assert_allclose(fit.G1.T @ fit.G2, best, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(fit.G1 @ fit.G1.T, fit.G2 @ fit.G2.T, atol=1e-10)   # balanced
+    np.testing.assert_allclose(fit.G1 @ fit.G1.T, fit.G2 @ fit.G2.T, atol=1e-10)  # balanced
     assert fit.value == pytest.approx(mmcl.linear_loss(rho).value(fit.G1, fit.G2, X, Y), rel=1e-10)
     assert fit.value == pytest.approx(-np.sum(s[:r] ** 2) / (2 * rho), rel=1e-10)
     np.testing.assert_allclose(fit.singular_values, s, rtol=1e-10, atol=1e-14)
@@ -87,15 +87,17 @@ def _peak_bytes(call):
 
 
 def test_fit_svd_and_linear_loss_use_no_n_by_n_matrix():
-    """At n = 8000 an n x n float64 matrix takes 512 MB; the linear routes must stay far below it."""
+    """At n = 8000 an n x n float64 matrix takes 512 MB; the linear routes stay far below it."""
     n, d = 8000, 5
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((n, d)), rng.standard_normal((n, d))
     G1, G2 = rng.standard_normal((2, d)), rng.standard_normal((2, d))
     limit = 0.1 * n * n * 8
-    calls = {"fit_svd": lambda: mmcl.fit_svd(X, Y, 2),
-             "value_and_gradient": lambda: mmcl.linear_loss(0.5).value_and_gradient(G1, G2, X, Y),
-             "linear_cross_covariance": lambda: mmcl.linear_cross_covariance(X, Y)}
+    calls = {
+        "fit_svd": lambda: mmcl.fit_svd(X, Y, 2),
+        "value_and_gradient": lambda: mmcl.linear_loss(0.5).value_and_gradient(G1, G2, X, Y),
+        "linear_cross_covariance": lambda: mmcl.linear_cross_covariance(X, Y),
+    }
     peaks = {name: _peak_bytes(call) for name, call in calls.items()}
     assert all(peak < limit for peak in peaks.values()), peaks
     # The measurement sees NumPy's allocations: an n/4 x n/4 matrix (32 MB) shows up.
@@ -106,11 +108,20 @@ def test_gradient_descent_on_linear_loss_reaches_the_closed_form():
     X, Y = _data(7)
     rho = 0.5
     fit = mmcl.fit_svd(X, Y, 2, rho=rho)
-    gd = mmcl.fit_gd(X, Y, 2, mmcl.linear_loss(rho), steps=3000, lr=0.2, rng=np.random.default_rng(0),
-                     init_scale=0.1, record_every=500)
+    gd = mmcl.fit_gd(
+        X,
+        Y,
+        2,
+        mmcl.linear_loss(rho),
+        steps=3000,
+        lr=0.2,
+        rng=np.random.default_rng(0),
+        init_scale=0.1,
+        record_every=500,
+    )
     assert gd.history[-1] == pytest.approx(fit.value, rel=1e-8)
     assert mmcl.sin_theta(gd.G1.T, fit.G1.T) < 1e-6
-    assert np.all(np.diff(gd.history) <= 1e-12)          # monotone for a small step
+    assert np.all(np.diff(gd.history) <= 1e-12)  # monotone for a small step
     assert [t for t, _, _ in gd.snapshots] == [0, 500, 1000, 1500, 2000, 2500, 3000]
 
 
@@ -139,21 +150,25 @@ def test_fit_gd_random_start_has_the_requested_scale():
     gd = mmcl.fit_gd(X, Y, 2, mmcl.linear_loss(1.0), steps=0, lr=0.1, rng=3, init_scale=0.01)
     assert np.std(np.concatenate([gd.G1.ravel(), gd.G2.ravel()])) == pytest.approx(0.01, rel=0.15)
     again = mmcl.fit_gd(X, Y, 2, mmcl.linear_loss(1.0), steps=0, lr=0.1, rng=3, init_scale=0.01)
-    np.testing.assert_array_equal(gd.G1, again.G1)      # an integer seed fixes the start
+    np.testing.assert_array_equal(gd.G1, again.G1)  # an integer seed fixes the start
 
 
 def test_fit_gd_reports_divergence():
     X, Y = _data(2)
     with pytest.raises(FloatingPointError, match="lr"):
-        mmcl.fit_gd(X * 100, Y * 100, 2, mmcl.linear_loss(1.0), steps=200, lr=10.0, rng=0, init_scale=1.0)
+        mmcl.fit_gd(
+            X * 100, Y * 100, 2, mmcl.linear_loss(1.0), steps=200, lr=10.0, rng=0, init_scale=1.0
+        )
 
 
 def test_polish_returns_to_the_minimum():
     X, Y = _data(9)
     best = mmcl.fit_svd(X, Y, 2, rho=1.0)
     rng = np.random.default_rng(0)
-    start = (best.G1 + 0.05 * rng.standard_normal(best.G1.shape),
-             best.G2 + 0.05 * rng.standard_normal(best.G2.shape))
+    start = (
+        best.G1 + 0.05 * rng.standard_normal(best.G1.shape),
+        best.G2 + 0.05 * rng.standard_normal(best.G2.shape),
+    )
     fit = mmcl.polish(X, Y, mmcl.linear_loss(1.0), init=start)
     assert fit.history[-1] == pytest.approx(best.value, abs=1e-10)
     np.testing.assert_allclose(fit.G1.T @ fit.G2, best.G1.T @ best.G2, atol=1e-6)
@@ -164,15 +179,19 @@ def test_converged_clip_is_an_svd_of_its_own_cross_covariance(tau, rho):
     X, Y = _data(11, n=80)
     X, Y = X - X.mean(0), Y - Y.mean(0)
     loss = mmcl.clip_loss(tau, rho)
-    gd = mmcl.fit_gd(X, Y, 2, loss, steps=300, lr=0.1, rng=np.random.default_rng(1), init_scale=0.05)
+    gd = mmcl.fit_gd(
+        X, Y, 2, loss, steps=300, lr=0.1, rng=np.random.default_rng(1), init_scale=0.05
+    )
     end = mmcl.polish(X, Y, loss, init=(gd.G1, gd.G2), gtol=1e-11)
     grad = loss.gradient(end.G1, end.G2, X, Y)
     assert max(np.abs(g).max() for g in grad) < 1e-8
     S_hat = loss.cross_covariance(end.G1, end.G2, X, Y)
     coef, selected, residual = mmcl.spectral_selection(end.G1, end.G2, S_hat, rho=rho)
     assert residual < 1e-6
-    np.testing.assert_allclose(np.sort(coef)[-2:], 1.0, atol=1e-6)   # selected triples enter with weight 1
-    np.testing.assert_allclose(np.sort(coef)[:-2], 0.0, atol=1e-6)   # the others are absent
+    np.testing.assert_allclose(
+        np.sort(coef)[-2:], 1.0, atol=1e-6
+    )  # selected triples enter with weight 1
+    np.testing.assert_allclose(np.sort(coef)[:-2], 0.0, atol=1e-6)  # the others are absent
     assert selected.shape == (2,)
 
 

@@ -24,13 +24,15 @@ def _round(X, Y, Xu, Yu, G1, G2, P, theta, *, rho=1.0, lam=1.0):
     a, b = np.linalg.norm(Xuc @ G1.T, axis=1), np.linalg.norm(Yuc @ G2.T, axis=1)
     nu, mu = np.sqrt(np.mean(a**2)), np.sqrt(np.mean(b**2))
     Xv, Yv = Xuc * (nu / a)[:, None], Yuc * (mu / b)[:, None]
-    np.testing.assert_allclose(np.linalg.norm(Xv @ G1.T, axis=1), nu)   # one RMS norm per modality
+    np.testing.assert_allclose(np.linalg.norm(Xv @ G1.T, axis=1), nu)  # one RMS norm per modality
     S_P = mmcl.linear_cross_covariance(X, Y) + lam / (n - 1) * Xv[P[:, 0]].T @ Yv[P[:, 1]]
     best = mmcl.fit_svd_from_cross_covariance(S_P, r, rho=rho)
 
     def loss(A, B):
         inner = np.sum((Xv[P[:, 0]] @ A.T) * (Yv[P[:, 1]] @ B.T), axis=1)
-        return mmcl.linear_loss(rho).value(A, B, X, Y) - lam / (n - 1) * np.sum(inner - nu * mu * theta)
+        return mmcl.linear_loss(rho).value(A, B, X, Y) - lam / (n - 1) * np.sum(
+            inner - nu * mu * theta
+        )
 
     return best, loss
 
@@ -55,8 +57,13 @@ def test_svd_step_and_loss_history_follow_the_definition(lam):
         # The SVD step minimises the round's loss over the encoders.
         rng = np.random.default_rng(k)
         for _ in range(3):
-            assert loss(fit.G1 + 1e-3 * rng.standard_normal(fit.G1.shape),
-                        fit.G2 + 1e-3 * rng.standard_normal(fit.G2.shape)) >= fit.history["loss"][k]
+            assert (
+                loss(
+                    fit.G1 + 1e-3 * rng.standard_normal(fit.G1.shape),
+                    fit.G2 + 1e-3 * rng.standard_normal(fit.G2.shape),
+                )
+                >= fit.history["loss"][k]
+            )
     assert two.pair_history[1].tolist() == one.pairs.tolist()
 
 
@@ -66,12 +73,12 @@ def test_round_is_invariant_to_rescaling_unpaired_rows():
     are 1 + v with v orthogonal to the columns, so rows of zero mean keep a zero mean.)"""
     _, pairs, un = _setting(seed=1, signal=8.0, r=4)
     Xu, Yu = un.Xu - un.Xu.mean(0), un.Yu - un.Yu.mean(0)
-    start = mmcl.fit_svd(pairs.X, pairs.Y, 4)      # the encoders of the first matching step
+    start = mmcl.fit_svd(pairs.X, pairs.Y, 4)  # the encoders of the first matching step
     rng = np.random.default_rng(0)
 
     def row_scales(A, G):
         v = rng.standard_normal(A.shape[0])
-        v -= A @ np.linalg.lstsq(A, v, rcond=None)[0]          # A^T v = 0: the mean stays zero
+        v -= A @ np.linalg.lstsq(A, v, rcond=None)[0]  # A^T v = 0: the mean stays zero
         c = 1.0 + 0.6 * v / np.abs(v).max()
         norms = np.linalg.norm(A @ G.T, axis=1)
         return c * np.sqrt(np.mean(norms**2) / np.mean((c * norms) ** 2))
@@ -79,7 +86,9 @@ def test_round_is_invariant_to_rescaling_unpaired_rows():
     cx, cy = row_scales(Xu, start.G1), row_scales(Yu, start.G2)
     assert cx.max() / cx.min() > 3 and cy.max() / cy.min() > 3
     base = mmcl.fit_with_unpaired(pairs.X, pairs.Y, Xu, Yu, 4, rounds=1)
-    moved = mmcl.fit_with_unpaired(pairs.X, pairs.Y, Xu * cx[:, None], Yu * cy[:, None], 4, rounds=1)
+    moved = mmcl.fit_with_unpaired(
+        pairs.X, pairs.Y, Xu * cx[:, None], Yu * cy[:, None], 4, rounds=1
+    )
     assert len(base.pairs) > 10
     np.testing.assert_array_equal(moved.pairs, base.pairs)
     np.testing.assert_allclose(moved.similarities, base.similarities, atol=1e-10)
@@ -107,7 +116,9 @@ def test_noise_free_recovers_true_matching_exactly():
 def test_high_snr_detection_and_half_partners():
     # r = 8: in a low-dimensional embedding best matches of unrelated samples
     # look almost as good as true pairs
-    _, pairs, un = _setting(seed=5, signal=16.0, noise_sd=0.5, m=150, fraction=0.5, d1=20, d2=18, r=8)
+    _, pairs, un = _setting(
+        seed=5, signal=16.0, noise_sd=0.5, m=150, fraction=0.5, d1=20, d2=18, r=8
+    )
     fit = mmcl.fit_with_unpaired(pairs.X, pairs.Y, un.Xu, un.Yu, 8, target_fdr=0.1)
     precision, recall = mmcl.detection_scores(fit.pairs, un.truth)
     assert precision >= 0.9 and recall >= 0.9
@@ -155,7 +166,10 @@ def test_oracle_adds_the_centred_pairs_to_S():
     X, Y, n = pairs.X, pairs.Y, len(pairs.X)
     fit = mmcl.fit_with_pairs(X, Y, un.Xu, un.Yu, 3, pairs=un.truth, lam=0.5, rho=2.0)
     Xuc, Yuc = un.Xu - un.Xu.mean(0), un.Yu - un.Yu.mean(0)
-    S = mmcl.linear_cross_covariance(X, Y) + 0.5 / (n - 1) * Xuc[un.truth[:, 0]].T @ Yuc[un.truth[:, 1]]
+    S = (
+        mmcl.linear_cross_covariance(X, Y)
+        + 0.5 / (n - 1) * Xuc[un.truth[:, 0]].T @ Yuc[un.truth[:, 1]]
+    )
     np.testing.assert_allclose(fit.S, S, rtol=1e-12, atol=1e-14)
     assert fit.rho == 2.0
 

@@ -36,7 +36,10 @@ def _counting_explorer(calls):
         ax = fig.add_subplot(1, 1, 1)
         ax.set_title(f"{data} {params['a']}")
 
-    controls = {"a": w.IntSlider(value=2, min=0, max=10), "b": w.FloatSlider(value=0.5, min=0, max=1)}
+    controls = {
+        "a": w.IntSlider(value=2, min=0, max=10),
+        "b": w.FloatSlider(value=0.5, min=0, max=1),
+    }
     return Explorer(compute, draw, controls, figsize=(3.0, 2.0))
 
 
@@ -47,7 +50,7 @@ def test_explorer_defaults_and_static_figure():
     fig = explorer.figure()
     assert calls == [(2, 0.5)] and fig.axes[0].get_title() == "1.0 2"
     assert tuple(fig.get_size_inches()) == (3.0, 2.0)
-    fig = explorer.figure(a=4)                 # a parameter overrides its control's value
+    fig = explorer.figure(a=4)  # a parameter overrides its control's value
     assert calls[-1] == (4, 0.5) and fig.axes[0].get_title() == "2.0 4"
     assert explorer.defaults == {"a": 2, "b": 0.5}
 
@@ -62,4 +65,4 @@ def test_explorer_widget_redraws_when_a_control_moves():
     controls_box, output = ui.children
     assert list(controls_box.children) == list(explorer.controls.values())
     assert isinstance(output, w.Output)
-    assert plt.get_fignums() == []             # each redraw closes its figure
+    assert plt.get_fignums() == []  # each redraw closes its figure

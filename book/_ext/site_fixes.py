@@ -43,8 +43,10 @@ def _link_chapters(app, what, name, obj, options, lines):
     def link(match):
         doc = f"book/{match.group(1)}"
         if doc not in app.env.found_docs:
-            logger.warning(f"{name}: docstring names the chapter {match.group(1)!r}, but the book "
-                           f"has no document {doc}")
+            logger.warning(
+                f"{name}: docstring names the chapter {match.group(1)!r}, but the book "
+                f"has no document {doc}"
+            )
             return match.group(0)
         return f"chapter :doc:`/{doc}`"
 

@@ -87,8 +87,19 @@ class PowerPhase:
     G2: np.ndarray
 
 
-def power_phase(X, Y, r, *, tau: float, rho: float, lr: float, steps: int, rng,
-                init_scale: float = 1e-3, truth=None) -> PowerPhase:
+def power_phase(
+    X,
+    Y,
+    r,
+    *,
+    tau: float,
+    rho: float,
+    lr: float,
+    steps: int,
+    rng,
+    init_scale: float = 1e-3,
+    truth=None,
+) -> PowerPhase:
     """Run CLIP and the linear loss by gradient descent and the power iteration it starts as.
 
     Near ``K = 0`` CLIP's weights are ``(n-1)/n`` times the linear loss's,
@@ -130,9 +141,13 @@ def power_phase(X, Y, r, *, tau: float, rho: float, lr: float, steps: int, rng,
     if truth is not None:
         truth = as_data(truth, "truth", min_rows=1)
         if truth.shape[0] != X.shape[1]:
-            raise ValueError(f"truth must have d1 = X.shape[1] = {X.shape[1]} rows; got shape {truth.shape}")
-    start = (as_positive(init_scale, "init_scale") * rng.standard_normal((r, X.shape[1])),
-             init_scale * rng.standard_normal((r, Y.shape[1])))
+            raise ValueError(
+                f"truth must have d1 = X.shape[1] = {X.shape[1]} rows; got shape {truth.shape}"
+            )
+    start = (
+        as_positive(init_scale, "init_scale") * rng.standard_normal((r, X.shape[1])),
+        init_scale * rng.standard_normal((r, Y.shape[1])),
+    )
     options = dict(steps=steps, lr=lr, rng=rng, init=start, record_every=1)
     run = fit_gd(X, Y, r, clip_loss(tau=tau, rho=rho), **options)
     lin = fit_gd(X, Y, r, linear_loss(rho=rho), **options)
@@ -150,11 +165,16 @@ def power_phase(X, Y, r, *, tau: float, rho: float, lr: float, steps: int, rng,
             return np.full(len(fit.snapshots), np.nan)
         return np.array([sin_theta(A.T, basis) for _, A, _ in fit.snapshots])
 
-    return PowerPhase(steps=np.array([t for t, _, _ in run.snapshots]), to_top=errors(run, U_top),
-                      to_truth=errors(run, truth), linear_to_truth=errors(lin, truth),
-                      logit_size=np.array([np.abs((X @ A.T) @ (Y @ B.T).T).max()
-                                           for _, A, B in run.snapshots]),
-                      power_gap=np.array(gap), G1=run.G1, G2=run.G2)
+    return PowerPhase(
+        steps=np.array([t for t, _, _ in run.snapshots]),
+        to_top=errors(run, U_top),
+        to_truth=errors(run, truth),
+        linear_to_truth=errors(lin, truth),
+        logit_size=np.array([np.abs((X @ A.T) @ (Y @ B.T).T).max() for _, A, B in run.snapshots]),
+        power_gap=np.array(gap),
+        G1=run.G1,
+        G2=run.G2,
+    )
 
 
 @dataclass
@@ -199,7 +219,9 @@ class SelectionGrid:
 def _positive_values(values, name: str) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(values, dtype=float))
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of numbers; got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D sequence of numbers; got shape {arr.shape}"
+        )
     for v in arr:
         as_positive(float(v), name)
     return arr
@@ -210,8 +232,9 @@ def _grid_points(taus, rhos):
     return [((a, t), (b, p)) for a, t in enumerate(taus) for b, p in enumerate(rhos)]
 
 
-def selection_grid(X, Y, r, *, taus, rhos, rng, steps: int = 150, lr: float = 0.1,
-                   init_scale: float = 1e-2) -> SelectionGrid:
+def selection_grid(
+    X, Y, r, *, taus, rhos, rng, steps: int = 150, lr: float = 0.1, init_scale: float = 1e-2
+) -> SelectionGrid:
     """Run CLIP to a critical point for every ``(tau, rho)`` and read its SVD structure.
 
     For each pair: ``steps`` of gradient descent from one shared small random
@@ -262,10 +285,16 @@ def selection_grid(X, Y, r, *, taus, rhos, rng, steps: int = 150, lr: float = 0.
     scale = as_positive(init_scale, "init_scale")
     init = (scale * rng.standard_normal((r, d1)), scale * rng.standard_normal((r, d2)))
     T, R, k = taus.size, rhos.size, min(d1, d2)
-    out = {"G1": np.empty((T, R, r, d1)), "G2": np.empty((T, R, r, d2)), "S": np.empty((T, R, d1, d2)),
-           "singular_values": np.empty((T, R, k)), "coefficients": np.empty((T, R, k)),
-           "selected": np.empty((T, R, r), dtype=int), "residual": np.empty((T, R)),
-           "gradient": np.empty((T, R))}
+    out = {
+        "G1": np.empty((T, R, r, d1)),
+        "G2": np.empty((T, R, r, d2)),
+        "S": np.empty((T, R, d1, d2)),
+        "singular_values": np.empty((T, R, k)),
+        "coefficients": np.empty((T, R, k)),
+        "selected": np.empty((T, R, r), dtype=int),
+        "residual": np.empty((T, R)),
+        "gradient": np.empty((T, R)),
+    }
     for (a, tau), (b, rho) in _grid_points(taus, rhos):
         loss = clip_loss(tau=tau, rho=rho)
         start = fit_gd(X, Y, r, loss, steps=steps, lr=lr, rng=rng, init=init)
@@ -273,10 +302,16 @@ def selection_grid(X, Y, r, *, taus, rhos, rng, steps: int = 150, lr: float = 0.
         S = loss.cross_covariance(end.G1, end.G2, X, Y)
         coef, sel, res = spectral_selection(end.G1, end.G2, S, rho=rho)
         grad = loss.gradient(end.G1, end.G2, X, Y)
-        values = (end.G1, end.G2, S, np.linalg.svd(S, compute_uv=False), coef, sel, res,
-                  max(np.abs(grad[0]).max(), np.abs(grad[1]).max()))
+        values = (
+            end.G1,
+            end.G2,
+            S,
+            np.linalg.svd(S, compute_uv=False),
+            coef,
+            sel,
+            res,
+            max(np.abs(grad[0]).max(), np.abs(grad[1]).max()),
+        )
         for key, value in zip(out, values):
             out[key][a, b] = value
     return SelectionGrid(taus=taus, rhos=rhos, **out)
-
-

@@ -58,10 +58,22 @@ class PaperReproduction:
     time_svd_unpaired: float
 
 
-def paper_reproduction(*, Ns, seeds: int = 2, rng, n: int = 300, n_test: int = 10_000,
-                       d1: int = 40, d2: int = 39, r: int = 10, noise_sd: float = 0.3,
-                       batch_size: int = 50, target_fdr: float = 0.1, epochs: int = 100,
-                       long_epochs: int | None = None) -> PaperReproduction:
+def paper_reproduction(
+    *,
+    Ns,
+    seeds: int = 2,
+    rng,
+    n: int = 300,
+    n_test: int = 10_000,
+    d1: int = 40,
+    d2: int = 39,
+    r: int = 10,
+    noise_sd: float = 0.3,
+    batch_size: int = 50,
+    target_fdr: float = 0.1,
+    epochs: int = 100,
+    long_epochs: int | None = None,
+) -> PaperReproduction:
     """Nakada et al. (2023), Section 5.1: retrieval accuracy with unpaired data.
 
     Per seed: a model with random orthonormal ``U1`` (d1 x r), ``U2``
@@ -118,32 +130,62 @@ def paper_reproduction(*, Ns, seeds: int = 2, rng, n: int = 300, n_test: int = 1
         return retrieval_accuracy(t.X @ G1.T, t.Y @ G2.T)
 
     t0 = time.perf_counter()
-    fit = paper_procedure(np.stack([p.X for p in pairs for _ in Ns]),
-                          np.stack([p.Y for p in pairs for _ in Ns]),
-                          [u.Xu[:N] for u in un for N in Ns], [u.Yu[:N] for u in un for N in Ns], r,
-                          rng=rng, epochs=epochs, unpaired_epochs=epochs, batch_size=batch_size)
+    fit = paper_procedure(
+        np.stack([p.X for p in pairs for _ in Ns]),
+        np.stack([p.Y for p in pairs for _ in Ns]),
+        [u.Xu[:N] for u in un for N in Ns],
+        [u.Yu[:N] for u in un for N in Ns],
+        r,
+        rng=rng,
+        epochs=epochs,
+        unpaired_epochs=epochs,
+        batch_size=batch_size,
+    )
     time_paper = time.perf_counter() - t0
     lanes = np.arange(seeds * Ns.size).reshape(seeds, Ns.size)
-    paper = np.array([[acc(fit.G1[k], fit.G2[k], tests[s]) for k in lanes[s]] for s in range(seeds)])
-    paper_pairs = np.array([acc(fit.G1_pairs[lanes[s, 0]], fit.G2_pairs[lanes[s, 0]], tests[s])
-                            for s in range(seeds)])
+    paper = np.array(
+        [[acc(fit.G1[k], fit.G2[k], tests[s]) for k in lanes[s]] for s in range(seeds)]
+    )
+    paper_pairs = np.array(
+        [acc(fit.G1_pairs[lanes[s, 0]], fit.G2_pairs[lanes[s, 0]], tests[s]) for s in range(seeds)]
+    )
     paper_pairs_long = None
     if long_epochs is not None:
         empty = [u.Xu[:0] for u in un], [u.Yu[:0] for u in un]
-        long = paper_procedure(np.stack([p.X for p in pairs]), np.stack([p.Y for p in pairs]),
-                               *empty, r, rng=rng, epochs=long_epochs, unpaired_epochs=0,
-                               batch_size=batch_size)
+        long = paper_procedure(
+            np.stack([p.X for p in pairs]),
+            np.stack([p.Y for p in pairs]),
+            *empty,
+            r,
+            rng=rng,
+            epochs=long_epochs,
+            unpaired_epochs=0,
+            batch_size=batch_size,
+        )
         paper_pairs_long = np.array([acc(long.G1[s], long.G2[s], tests[s]) for s in range(seeds)])
     t0 = time.perf_counter()
     svd = [fit_svd(p.X, p.Y, r) for p in pairs]
     time_svd_pairs = time.perf_counter() - t0
     t0 = time.perf_counter()
-    fits = [[fit_with_unpaired(p.X, p.Y, u.Xu[:N], u.Yu[:N], r, batch_size=batch_size,
-                               target_fdr=target_fdr) for N in Ns] for p, u in zip(pairs, un)]
+    fits = [
+        [
+            fit_with_unpaired(
+                p.X, p.Y, u.Xu[:N], u.Yu[:N], r, batch_size=batch_size, target_fdr=target_fdr
+            )
+            for N in Ns
+        ]
+        for p, u in zip(pairs, un)
+    ]
     time_svd_unpaired = time.perf_counter() - t0
     return PaperReproduction(
-        Ns=Ns, paper=paper, paper_pairs=paper_pairs, paper_pairs_long=paper_pairs_long,
+        Ns=Ns,
+        paper=paper,
+        paper_pairs=paper_pairs,
+        paper_pairs_long=paper_pairs_long,
         svd_pairs=np.array([acc(f.G1, f.G2, t) for f, t in zip(svd, tests)]),
         svd_unpaired=np.array([[acc(f.G1, f.G2, t) for f in row] for row, t in zip(fits, tests)]),
         ceiling=np.array([acc(m.U1.T, m.U2.T, t) for m, t in zip(models, tests)]),
-        time_paper=time_paper, time_svd_pairs=time_svd_pairs, time_svd_unpaired=time_svd_unpaired)
+        time_paper=time_paper,
+        time_svd_pairs=time_svd_pairs,
+        time_svd_unpaired=time_svd_unpaired,
+    )

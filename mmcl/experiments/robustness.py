@@ -19,7 +19,11 @@ from ..data import TwoModalityModel, make_model
 from .sampling import RunningSums, sample_batch
 
 __all__ = [
-    "NOISE_TYPES", "robustness_model", "RobustnessSweep", "robustness_sweep", "crossover_eps",
+    "NOISE_TYPES",
+    "robustness_model",
+    "RobustnessSweep",
+    "robustness_sweep",
+    "crossover_eps",
     "first_order_constant",
 ]
 
@@ -27,9 +31,19 @@ __all__ = [
 NOISE_TYPES = ("isotropic", "heteroskedastic", "structured")
 
 
-def robustness_model(noise: str = "structured", coherent: bool = True, *, d: int = 100, r: int = 5,
-                     rng=0, signal=4.0, heteroskedasticity: float = 2.0, nuisance_rank: int = 3,
-                     nuisance_strength: float = 3.0, support: int | None = None) -> TwoModalityModel:
+def robustness_model(
+    noise: str = "structured",
+    coherent: bool = True,
+    *,
+    d: int = 100,
+    r: int = 5,
+    rng=0,
+    signal=4.0,
+    heteroskedasticity: float = 2.0,
+    nuisance_rank: int = 3,
+    nuisance_strength: float = 3.0,
+    support: int | None = None,
+) -> TwoModalityModel:
     """The two-modality model of the chapter `robustness`.
 
     ``d1 = d2 = d`` and unit root-mean-square noise. ``noise`` picks the noise
@@ -74,10 +88,18 @@ def robustness_model(noise: str = "structured", coherent: bool = True, *, d: int
     d = as_int(d, "d", low=1)
     r = as_int(r, "r", low=1, high=d)
     supp = (min(2 * r, d) if support is None else support) if coherent else d
-    return make_model(d, d, r, rng=rng, signal=signal, noise_sd=1.0,
-                      heteroskedasticity=(heteroskedasticity if noise == "heteroskedastic" else 0.0, 0.0),
-                      nuisance_rank=(nuisance_rank if noise == "structured" else 0, 0),
-                      nuisance_strength=nuisance_strength, support=supp)
+    return make_model(
+        d,
+        d,
+        r,
+        rng=rng,
+        signal=signal,
+        noise_sd=1.0,
+        heteroskedasticity=(heteroskedasticity if noise == "heteroskedastic" else 0.0, 0.0),
+        nuisance_rank=(nuisance_rank if noise == "structured" else 0, 0),
+        nuisance_strength=nuisance_strength,
+        support=supp,
+    )
 
 
 @dataclass(frozen=True)
@@ -131,12 +153,25 @@ def _errors(sums: RunningSums, pop: np.ndarray, Wpop: np.ndarray) -> tuple:
     W = np.swapaxes(top_eigenvectors(S, r), 1, 2)
     P = np.swapaxes(top_eigenvectors(sums.covariance(), r), 1, 2)
     gap = np.abs(np.linalg.eigvalsh(S - pop)).max(axis=-1) / np.abs(np.linalg.eigvalsh(pop)).max()
-    return (_sin_theta_rows(_top_left_singular(sums.mmcl_S(), r), U1), _sin_theta_rows(W, U1),
-            _sin_theta_rows(P, U1), gap, _sin_theta_rows(W, Wpop))
+    return (
+        _sin_theta_rows(_top_left_singular(sums.mmcl_S(), r), U1),
+        _sin_theta_rows(W, U1),
+        _sin_theta_rows(P, U1),
+        gap,
+        _sin_theta_rows(W, Wpop),
+    )
 
 
-def robustness_sweep(model: TwoModalityModel, *, ns, epss, seeds: int = 10, rng,
-                     augmentations: int = 1, chunk: int = 4_000_000) -> RobustnessSweep:
+def robustness_sweep(
+    model: TwoModalityModel,
+    *,
+    ns,
+    epss,
+    seeds: int = 10,
+    rng,
+    augmentations: int = 1,
+    chunk: int = 4_000_000,
+) -> RobustnessSweep:
     """Subspace errors of MMCL, unimodal CL and PCA over a grid of n and eps.
 
     All seeds are sampled at once, and the samples of size ``ns[0] < ns[1] <
@@ -198,9 +233,16 @@ def robustness_sweep(model: TwoModalityModel, *, ns, epss, seeds: int = 10, rng,
                 sums.add(sample_batch(model, seeds, min(block, n - sums.n), rng=rng), rng)
             rows.append(_errors(sums, pop, Wpop))
     mmcl, uni, pc, gap, to_limit = (np.stack(col, axis=1) for col in zip(*rows))
-    order = np.argsort(np.argsort(epss))       # results in the order epss were given
-    return RobustnessSweep(n=ns, eps=epss, mmcl=mmcl[:, :, order], unimodal_cl=uni, pca=pc,
-                           masked_error=gap, unimodal_to_limit=to_limit)
+    order = np.argsort(np.argsort(epss))  # results in the order epss were given
+    return RobustnessSweep(
+        n=ns,
+        eps=epss,
+        mmcl=mmcl[:, :, order],
+        unimodal_cl=uni,
+        pca=pc,
+        masked_error=gap,
+        unimodal_to_limit=to_limit,
+    )
 
 
 def first_order_constant(model: TwoModalityModel) -> float:
@@ -232,8 +274,12 @@ def first_order_constant(model: TwoModalityModel) -> float:
         raise TypeError(f"model must be a TwoModalityModel; got {type(model).__name__}")
     P_perp = np.eye(model.U1.shape[0]) - model.U1 @ model.U1.T
     noise2 = np.diag(model.U2.T @ model.noise2.covariance() @ model.U2)
-    return float(np.sqrt(np.trace(P_perp @ model.noise1.covariance())
-                         * np.sum((model.lam + noise2) / model.lam**2)))
+    return float(
+        np.sqrt(
+            np.trace(P_perp @ model.noise1.covariance())
+            * np.sum((model.lam + noise2) / model.lam**2)
+        )
+    )
 
 
 def crossover_eps(epss, mmcl_error, baseline_error) -> float:
@@ -265,7 +311,9 @@ def crossover_eps(epss, mmcl_error, baseline_error) -> float:
     """
     epss, mmcl_error = np.asarray(epss, dtype=float), np.asarray(mmcl_error, dtype=float)
     if epss.ndim != 1 or mmcl_error.shape != epss.shape:
-        raise ValueError(f"mmcl_error must have the shape of epss {epss.shape}; got {mmcl_error.shape}")
+        raise ValueError(
+            f"mmcl_error must have the shape of epss {epss.shape}; got {mmcl_error.shape}"
+        )
     gap = mmcl_error - np.broadcast_to(baseline_error, epss.shape)
     if gap[0] >= 0:
         return 0.0

@@ -48,9 +48,20 @@ class ClipVsLinear:
     clip: np.ndarray
 
 
-def clip_vs_linear(model: TwoModalityModel, *, n: int, epss, taus=(1.0,), rho: float = 1.0,
-                   steps: int = 150, lr: float = 0.05, record_every: int = 10, seeds: int = 10,
-                   rng, init_scale: float = 0.1) -> ClipVsLinear:
+def clip_vs_linear(
+    model: TwoModalityModel,
+    *,
+    n: int,
+    epss,
+    taus=(1.0,),
+    rho: float = 1.0,
+    steps: int = 150,
+    lr: float = 0.05,
+    record_every: int = 10,
+    seeds: int = 10,
+    rng,
+    init_scale: float = 0.1,
+) -> ClipVsLinear:
     """Subspace error of CLIP trained by gradient descent against the closed-form linear solution.
 
     For each seed and eps one centred sample of n pairs is drawn; the linear
@@ -93,14 +104,30 @@ def clip_vs_linear(model: TwoModalityModel, *, n: int, epss, taus=(1.0,), rho: f
     taus = [as_positive(float(t), "taus") for t in np.atleast_1d(taus)]
     seeds = as_int(seeds, "seeds", low=1)
     rng = as_generator(rng)
-    record = np.arange(0, as_int(steps, "steps", low=0) + 1, as_int(record_every, "record_every", low=1))
+    record = np.arange(
+        0, as_int(steps, "steps", low=0) + 1, as_int(record_every, "record_every", low=1)
+    )
     linear = np.empty((seeds, len(epss)))
     clip = np.empty((seeds, len(epss), len(taus), record.size))
     with one_blas_thread():
         for s in range(seeds):
-            _clip_seed(model, n, epss, taus, rho, steps, lr, record_every, init_scale, rng,
-                       linear[s], clip[s])
-    return ClipVsLinear(steps=record, eps=np.array(epss), tau=np.array(taus), linear=linear, clip=clip)
+            _clip_seed(
+                model,
+                n,
+                epss,
+                taus,
+                rho,
+                steps,
+                lr,
+                record_every,
+                init_scale,
+                rng,
+                linear[s],
+                clip[s],
+            )
+    return ClipVsLinear(
+        steps=record, eps=np.array(epss), tau=np.array(taus), linear=linear, clip=clip
+    )
 
 
 def _clip_seed(model, n, epss, taus, rho, steps, lr, record_every, init_scale, rng, linear, clip):
@@ -111,8 +138,17 @@ def _clip_seed(model, n, epss, taus, rho, steps, lr, record_every, init_scale, r
         linear[j] = sin_theta(fit_svd(X, Y, model.r).G1.T, model.U1)
         start = rng.integers(2**32)
         for t, tau in enumerate(taus):
-            fit = fit_gd(X, Y, model.r, clip_loss(tau=tau, rho=rho), steps=steps, lr=lr, rng=start,
-                         init_scale=init_scale, record_every=record_every)
+            fit = fit_gd(
+                X,
+                Y,
+                model.r,
+                clip_loss(tau=tau, rho=rho),
+                steps=steps,
+                lr=lr,
+                rng=start,
+                init_scale=init_scale,
+                record_every=record_every,
+            )
             clip[j, t] = [sin_theta(G1.T, model.U1) for _, G1, _ in fit.snapshots]
 
 
@@ -146,8 +182,9 @@ class DigitsSweep:
     chance: float
 
 
-def digits_sweep(*, epss, r: int = 10, seeds: int = 10, rng, test_size: int = 500,
-                 ridge: float = 1e-3) -> DigitsSweep:
+def digits_sweep(
+    *, epss, r: int = 10, seeds: int = 10, rng, test_size: int = 500, ridge: float = 1e-3
+) -> DigitsSweep:
     """Linear-probe and retrieval accuracy on the digit halves as pairs are broken.
 
     For each seed the 1797 digits are split at random into a test set of
@@ -195,7 +232,7 @@ def digits_sweep(*, epss, r: int = 10, seeds: int = 10, rng, test_size: int = 50
             order = rng.permutation(X.shape[0])
             te, tr = order[:test_size], order[test_size:]
 
-            def acc(G):
+            def acc(G, tr=tr, te=te):
                 return probe_accuracy(X[tr] @ G.T, labels[tr], X[te] @ G.T, labels[te], ridge=ridge)
 
             raw[s] = probe_accuracy(X[tr], labels[tr], X[te], labels[te], ridge=ridge)
@@ -206,9 +243,15 @@ def digits_sweep(*, epss, r: int = 10, seeds: int = 10, rng, test_size: int = 50
                 fit = fit_svd(X[tr], Ytr, r)
                 probe[s, j] = acc(fit.G1)
                 # Cosine similarity needs embeddings of centred data (training means).
-                retrieval[s, j] = retrieval_accuracy((X[te] - X[tr].mean(axis=0)) @ fit.G1.T,
-                                                     (Y[te] - Ytr.mean(axis=0)) @ fit.G2.T)
-    return DigitsSweep(eps=np.array(epss), probe_mmcl=probe, probe_unimodal_cl=uni, probe_pca=pc,
-                       probe_raw=raw, retrieval=retrieval, chance=1.0 / test_size)
-
-
+                retrieval[s, j] = retrieval_accuracy(
+                    (X[te] - X[tr].mean(axis=0)) @ fit.G1.T, (Y[te] - Ytr.mean(axis=0)) @ fit.G2.T
+                )
+    return DigitsSweep(
+        eps=np.array(epss),
+        probe_mmcl=probe,
+        probe_unimodal_cl=uni,
+        probe_pca=pc,
+        probe_raw=raw,
+        retrieval=retrieval,
+        chance=1.0 / test_size,
+    )

@@ -116,8 +116,8 @@ def _group_sums(X, D, u, epss):
         bounds = np.searchsorted(groups[s][order], np.arange(E + 2))
         Xs, Ds = X[s][order], D[s][order]
         for g in np.flatnonzero(np.diff(bounds)):
-            XD[s, g] = Xs[bounds[g]:bounds[g + 1]].T @ Ds[bounds[g]:bounds[g + 1]]
-            Dsum[s, g] = Ds[bounds[g]:bounds[g + 1]].sum(axis=0)
+            XD[s, g] = Xs[bounds[g] : bounds[g + 1]].T @ Ds[bounds[g] : bounds[g + 1]]
+            Dsum[s, g] = Ds[bounds[g] : bounds[g + 1]].sum(axis=0)
     return XD, Dsum
 
 

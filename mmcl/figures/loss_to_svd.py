@@ -11,8 +11,15 @@ from ..losses import clip_loss, linear_cross_covariance
 from ..widgets import Explorer, register
 from .style import METHOD_COLORS, PALETTE, figure
 
-__all__ = ["gd_convergence", "power_phase", "selection_coefficients", "selection_map",
-           "beta_heatmaps", "beta_spectrum_view", "explorer"]
+__all__ = [
+    "gd_convergence",
+    "power_phase",
+    "selection_coefficients",
+    "selection_map",
+    "beta_heatmaps",
+    "beta_spectrum_view",
+    "explorer",
+]
 
 
 def gd_convergence(steps, loss_gap, subspace_error, *, label="gradient descent"):
@@ -39,8 +46,11 @@ def gd_convergence(steps, loss_gap, subspace_error, *, label="gradient descent")
     ax1.semilogy(steps, loss_gap, color=color, label=label)
     ax1.set(xlabel="iteration t", ylabel=r"loss gap $L(G_t) - L^\star$", title="Loss")
     ax2.semilogy(steps, subspace_error, color=color, label=label)
-    ax2.set(xlabel="iteration t", ylabel=r"$\|\sin\Theta(G_{1,t}^\top, \hat G_1^\top)\|_F$",
-            title="Subspace of the encoder")
+    ax2.set(
+        xlabel="iteration t",
+        ylabel=r"$\|\sin\Theta(G_{1,t}^\top, \hat G_1^\top)\|_F$",
+        title="Subspace of the encoder",
+    )
     ax1.legend()
     return fig
 
@@ -71,13 +81,24 @@ def power_phase(steps, curves, logit_size, *, threshold=1.0):
     small = steps[logit_size < threshold]
     for i, (label, values) in enumerate(curves.items()):
         is_linear = "linear" in label
-        ax1.plot(steps, values, label=label, ls="--" if is_linear else "-",
-                 color=METHOD_COLORS["linear"] if is_linear else PALETTE[(i + 1) % len(PALETTE)])
+        ax1.plot(
+            steps,
+            values,
+            label=label,
+            ls="--" if is_linear else "-",
+            color=METHOD_COLORS["linear"] if is_linear else PALETTE[(i + 1) % len(PALETTE)],
+        )
     ax2.semilogy(steps, logit_size, color=METHOD_COLORS["CLIP"])
     for ax in (ax1, ax2):
         if small.size:
-            ax.axvspan(steps[0], small.max(), color=PALETTE[5], alpha=0.15, lw=0,
-                       label=rf"$\max|K_{{ij}}| < {threshold:g}$" if ax is ax1 else None)
+            ax.axvspan(
+                steps[0],
+                small.max(),
+                color=PALETTE[5],
+                alpha=0.15,
+                lw=0,
+                label=rf"$\max|K_{{ij}}| < {threshold:g}$" if ax is ax1 else None,
+            )
         ax.set_xlabel("iteration t")
     ax1.set(ylabel=r"$\|\sin\Theta\|_F$", title="Subspace error of $G_1$")
     ax2.set(ylabel=r"$\max_{ij} |K_{ij}|$", title="Size of the logits")
@@ -107,8 +128,11 @@ def selection_coefficients(coefficients):
         ax.bar(idx, c, width=width, label=label, color=PALETTE[i % len(PALETTE)])
     k = max(len(c) for c in coefficients.values())
     ax.set_xticks(np.arange(1, k + 1))
-    ax.set(xlabel=r"index k of the singular triple of $S(\hat\beta)$ (1 = largest)",
-           ylabel=r"$u_k^\top (\rho G_1^\top G_2) v_k / \sigma_k$", ylim=(-0.1, 1.25))
+    ax.set(
+        xlabel=r"index k of the singular triple of $S(\hat\beta)$ (1 = largest)",
+        ylabel=r"$u_k^\top (\rho G_1^\top G_2) v_k / \sigma_k$",
+        ylim=(-0.1, 1.25),
+    )
     ax.legend(ncol=min(m, 3), loc="upper center")
     return fig
 
@@ -139,13 +163,19 @@ def selection_map(selected, taus, rhos, k, subspace_error, linear_error):
     selected = np.asarray(selected)
     T, R, _ = selected.shape
     # Rows sorted by the product tau * rho, which is all the selection depends on.
-    rows = sorted(((a, b) for a in range(T) for b in range(R)), key=lambda ab: taus[ab[0]] * rhos[ab[1]])
+    rows = sorted(
+        ((a, b) for a in range(T) for b in range(R)), key=lambda ab: taus[ab[0]] * rhos[ab[1]]
+    )
     grid = np.zeros((len(rows), k))
     for i, (a, b) in enumerate(rows):
         grid[i, selected[a, b]] = 1.0
-    labels = [rf"$\tau\rho$={taus[a] * rhos[b]:g} ($\tau$={taus[a]:g}, $\rho$={rhos[b]:g})" for a, b in rows]
-    fig, axes = figure(2, 1, width=10.0, height=0.3 * len(rows) + 1.6,
-                       gridspec_kw={"width_ratios": [1.3, 1.0]})
+    labels = [
+        rf"$\tau\rho$={taus[a] * rhos[b]:g} ($\tau$={taus[a]:g}, $\rho$={rhos[b]:g})"
+        for a, b in rows
+    ]
+    fig, axes = figure(
+        2, 1, width=10.0, height=0.3 * len(rows) + 1.6, gridspec_kw={"width_ratios": [1.3, 1.0]}
+    )
     ax1, ax2 = axes.ravel()
     cmap = mpl.colors.ListedColormap(["#f2f2f2", METHOD_COLORS["CLIP"]])
     ax1.imshow(grid, cmap=cmap, aspect="auto", vmin=0, vmax=1, interpolation="nearest")
@@ -156,10 +186,14 @@ def selection_map(selected, taus, rhos, k, subspace_error, linear_error):
     ax1.grid(False)
     ax1.grid(which="minor", color="white", lw=1.5)
     ax1.tick_params(which="minor", length=0)
-    ax1.set(xlabel=r"selected singular triple of $S(\hat\beta)$ (1 = largest)", title="Selected triples")
+    ax1.set(
+        xlabel=r"selected singular triple of $S(\hat\beta)$ (1 = largest)", title="Selected triples"
+    )
     err = np.array([subspace_error[a, b] for a, b in rows])
     ax2.barh(np.arange(len(rows)), err, color=METHOD_COLORS["CLIP"], label="CLIP, converged")
-    ax2.axvline(linear_error, color=METHOD_COLORS["linear"], ls="--", label="linear loss (closed form)")
+    ax2.axvline(
+        linear_error, color=METHOD_COLORS["linear"], ls="--", label="linear loss (closed form)"
+    )
     ax2.set_yticks(np.arange(len(rows)), [])
     ax2.set_ylim(len(rows) - 0.5, -0.5)
     ax2.set(xlabel=r"recovery of span$(U_1)$: $\|\sin\Theta(G_1^\top, U_1)\|_F$")
@@ -208,8 +242,9 @@ def beta_heatmaps(betas, taus, *, n_show=30):
     return fig
 
 
-def beta_spectrum_view(fig, beta, singular_values, linear_singular_values, selected, *, n_show=40,
-                       title=""):
+def beta_spectrum_view(
+    fig, beta, singular_values, linear_singular_values, selected, *, n_show=40, title=""
+):
     """Explorer view: CLIP weights (left) and the spectrum of ``S(beta)`` (right).
 
     Drawn with a fixed layout, linear colour scale on ``log10`` values and no
@@ -231,22 +266,42 @@ def beta_spectrum_view(fig, beta, singular_values, linear_singular_values, selec
     title : str
     """
     fig.set_layout_engine("none")
-    left = fig.add_gridspec(1, 2, width_ratios=[1.0, 0.05], left=0.05, right=0.40, bottom=0.14,
-                            top=0.84, wspace=0.05)
+    left = fig.add_gridspec(
+        1, 2, width_ratios=[1.0, 0.05], left=0.05, right=0.40, bottom=0.14, top=0.84, wspace=0.05
+    )
     ax1, cax = fig.add_subplot(left[0]), fig.add_subplot(left[1])
     ax2 = fig.add_subplot(fig.add_gridspec(1, 1, left=0.58, right=0.98, bottom=0.14, top=0.84)[0])
     with np.errstate(divide="ignore"):
         rel = np.log10(_relative_offdiagonal(beta)[:n_show, :n_show])
-    im = ax1.imshow(rel, vmin=max(np.nanmin(rel), -3.0), vmax=np.nanmax(rel), cmap="viridis",
-                    interpolation="nearest")
+    im = ax1.imshow(
+        rel,
+        vmin=max(np.nanmin(rel), -3.0),
+        vmax=np.nanmax(rel),
+        cmap="viridis",
+        interpolation="nearest",
+    )
     ax1.grid(False)
     ax1.set(title=r"$\log_{10}\,(n(n-1)\,\beta_{ij})$, $i \ne j$", xlabel="j", ylabel="i")
     fig.colorbar(im, cax=cax)
     k = np.arange(1, len(singular_values) + 1)
     chosen = set(np.asarray(selected).tolist())
-    colors = [METHOD_COLORS["CLIP"] if i in chosen else "#bbbbbb" for i in range(len(singular_values))]
-    ax2.bar(k - 0.2, singular_values, width=0.4, color=colors, label=r"$S(\hat\beta)$ (selected: orange)")
-    ax2.bar(k + 0.2, linear_singular_values, width=0.4, color=METHOD_COLORS["linear"], label=r"$S_{\rm lin}$")
+    colors = [
+        METHOD_COLORS["CLIP"] if i in chosen else "#bbbbbb" for i in range(len(singular_values))
+    ]
+    ax2.bar(
+        k - 0.2,
+        singular_values,
+        width=0.4,
+        color=colors,
+        label=r"$S(\hat\beta)$ (selected: orange)",
+    )
+    ax2.bar(
+        k + 0.2,
+        linear_singular_values,
+        width=0.4,
+        color=METHOD_COLORS["linear"],
+        label=r"$S_{\rm lin}$",
+    )
     ax2.set_yscale("log")
     ax2.yaxis.set_minor_locator(mpl.ticker.NullLocator())
     ax2.set_xticks(k)
@@ -309,7 +364,9 @@ def explorer(X=None, Y=None, grid=None, *, r: int = 3, n: int = 80, rng=0) -> Ex
     if grid is None:
         grid = selection_grid(X, Y, r, taus=EXPLORER_TAUS, rhos=EXPLORER_RHOS, rng=rng)
     if not isinstance(grid, SelectionGrid):
-        raise TypeError(f"grid must be a SelectionGrid (from mmcl.selection_grid); got {type(grid).__name__}")
+        raise TypeError(
+            f"grid must be a SelectionGrid (from mmcl.selection_grid); got {type(grid).__name__}"
+        )
     if grid.G1.shape[-1] != X.shape[1] or grid.G2.shape[-1] != Y.shape[1]:
         raise ValueError("grid must be computed on data with the dimensions of X and Y")
     s_lin = np.linalg.svd(linear_cross_covariance(X, Y), compute_uv=False)
@@ -318,19 +375,30 @@ def explorer(X=None, Y=None, grid=None, *, r: int = 3, n: int = 80, rng=0) -> Ex
     def compute(tau, rho):
         a, b = taus.index(tau), rhos.index(rho)
         beta = clip_loss(tau=tau, rho=rho).weights(grid.G1[a, b], grid.G2[a, b], X, Y)
-        return {"beta": beta, "singular_values": grid.singular_values[a, b],
-                "linear_singular_values": s_lin, "selected": grid.selected[a, b]}
+        return {
+            "beta": beta,
+            "singular_values": grid.singular_values[a, b],
+            "linear_singular_values": s_lin,
+            "selected": grid.selected[a, b],
+        }
 
     def draw(fig, data, params):
         chosen = ", ".join(str(k + 1) for k in data["selected"])
-        beta_spectrum_view(fig, data["beta"], data["singular_values"], data["linear_singular_values"],
-                                 data["selected"],
-                                 title=f"Converged CLIP, tau = {params['tau']:g}, rho = {params['rho']:g}: "
-                                       f"selected triples {chosen}")
+        beta_spectrum_view(
+            fig,
+            data["beta"],
+            data["singular_values"],
+            data["linear_singular_values"],
+            data["selected"],
+            title=f"Converged CLIP, tau = {params['tau']:g}, rho = {params['rho']:g}: "
+            f"selected triples {chosen}",
+        )
 
     def slider(name, values, default):
         value = min(values, key=lambda v: abs(v - default))
-        return w.SelectionSlider(options=[(f"{v:g}", v) for v in values], value=value, description=name)
+        return w.SelectionSlider(
+            options=[(f"{v:g}", v) for v in values], value=value, description=name
+        )
 
     controls = {"tau": slider("tau", taus, 1.0), "rho": slider("rho", rhos, 0.2)}
     return Explorer(compute, draw, controls, figsize=(9.5, 3.8))

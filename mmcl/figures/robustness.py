@@ -11,9 +11,20 @@ from ..experiments.robustness import NOISE_TYPES, robustness_model, robustness_s
 from ..widgets import Explorer, register
 from .style import METHOD_COLORS, PALETTE, band, figure
 
-__all__ = ["LABELS", "expectation_check", "masked_convergence", "error_vs_eps", "error_vs_n",
-           "theory_collapse", "phase_diagram", "ablation_grid", "clip_vs_linear_figure",
-           "digits_figure", "robustness_bars", "explorer"]
+__all__ = [
+    "LABELS",
+    "expectation_check",
+    "masked_convergence",
+    "error_vs_eps",
+    "error_vs_n",
+    "theory_collapse",
+    "phase_diagram",
+    "ablation_grid",
+    "clip_vs_linear_figure",
+    "digits_figure",
+    "robustness_bars",
+    "explorer",
+]
 
 
 #: Display names of the fields of :class:`~mmcl.experiments.robustness.RobustnessSweep`.
@@ -65,9 +76,16 @@ def masked_convergence(ns, masked_error, to_limit):
 
 def _baseline_bands(ax, x, out, i):
     for name in _UNIMODAL:
-        values = np.repeat(np.asarray(getattr(out, name))[:, i:i + 1], len(x), axis=1)
-        band(ax, x, values, label=LABELS[name], color=METHOD_COLORS[LABELS[name]], marker=None,
-             ls="--")
+        values = np.repeat(np.asarray(getattr(out, name))[:, i : i + 1], len(x), axis=1)
+        band(
+            ax,
+            x,
+            values,
+            label=LABELS[name],
+            color=METHOD_COLORS[LABELS[name]],
+            marker=None,
+            ls="--",
+        )
 
 
 def error_vs_eps(out, n_show):
@@ -88,9 +106,10 @@ def error_vs_eps(out, n_show):
 
 
 def error_vs_n(out, eps_show, floors, slopes):
-    """sin-Theta against n on log-log axes; MMCL for each eps, the unimodal methods and their floors.
+    """sin-Theta against n on log-log axes: MMCL for each eps, the unimodal methods, their floors.
 
-    ``floors`` maps method name to its population error; ``slopes`` maps eps to the fitted MMCL slope.
+    ``floors`` maps a method's name to its population error; ``slopes`` maps eps to the fitted
+    MMCL slope.
 
     Introduced in the chapter `robustness`.
     """
@@ -99,8 +118,14 @@ def error_vs_n(out, eps_show, floors, slopes):
     styles = ["-", "--", "-.", ":"]
     for k, eps in enumerate(eps_show):
         j = int(np.argmin(np.abs(out.eps - eps)))
-        band(ax, ns, out.mmcl[:, :, j], color=METHOD_COLORS["MMCL"], ls=styles[k % 4],
-             label=rf"MMCL, $\varepsilon$ = {eps:g} (slope {slopes[eps]:.2f})")
+        band(
+            ax,
+            ns,
+            out.mmcl[:, :, j],
+            color=METHOD_COLORS["MMCL"],
+            ls=styles[k % 4],
+            label=rf"MMCL, $\varepsilon$ = {eps:g} (slope {slopes[eps]:.2f})",
+        )
     for name in _UNIMODAL:
         label = LABELS[name]
         band(ax, ns, getattr(out, name), color=METHOD_COLORS[label], label=label, marker="s")
@@ -114,7 +139,7 @@ def error_vs_n(out, eps_show, floors, slopes):
 
 
 def theory_collapse(out, constant, threshold):
-    """``error (1 - eps) sqrt(n)`` against ``(1 - eps) sqrt(n)``; filled points are below ``threshold``.
+    """``error (1 - eps) sqrt(n)`` against ``(1 - eps) sqrt(n)``; filled: below ``threshold``.
 
     Introduced in the chapter `robustness`.
     """
@@ -126,8 +151,13 @@ def theory_collapse(out, constant, threshold):
         color = cmap(i / max(1, len(out.n) - 1))
         small = (mean[i] < threshold) & (x[i] > 0)
         ax.scatter(x[i, small], (mean[i] * x[i])[small], color=color, s=18, label=f"n = {n}")
-        ax.scatter(x[i, ~small & (x[i] > 0)], (mean[i] * x[i])[~small & (x[i] > 0)], s=18,
-                   facecolors="none", edgecolors=color)
+        ax.scatter(
+            x[i, ~small & (x[i] > 0)],
+            (mean[i] * x[i])[~small & (x[i] > 0)],
+            s=18,
+            facecolors="none",
+            edgecolors=color,
+        )
     ax.axhline(constant, color=PALETTE[7], ls="--", lw=1, label="first-order theory")
     ax.set_xscale("log")
     ax.set_xlabel(r"$(1-\varepsilon)\sqrt{n}$")
@@ -146,11 +176,19 @@ def phase_diagram(out, crossover, predicted):
     ratio = np.log2(out.mmcl.mean(axis=0) / best[:, None])
     lim = np.abs(ratio).max()
     ns = np.asarray(out.n)
-    im = ax.pcolormesh(out.eps, np.arange(ns.size), ratio, cmap="PuOr_r", vmin=-lim, vmax=lim, shading="nearest")
+    im = ax.pcolormesh(
+        out.eps, np.arange(ns.size), ratio, cmap="PuOr_r", vmin=-lim, vmax=lim, shading="nearest"
+    )
     cb = fig.colorbar(im, ax=ax)
     cb.set_label(r"$\log_2$(MMCL error / best unimodal error)")
     ax.plot(crossover, np.arange(ns.size), "o-", color=PALETTE[7], label="measured crossover")
-    ax.plot(predicted, np.arange(ns.size), "x--", color=PALETTE[3], label=r"predicted: $(1-\varepsilon^*)\sqrt{n}$ constant")
+    ax.plot(
+        predicted,
+        np.arange(ns.size),
+        "x--",
+        color=PALETTE[3],
+        label=r"predicted: $(1-\varepsilon^*)\sqrt{n}$ constant",
+    )
     ax.set_yticks(np.arange(ns.size), [str(n) for n in ns])
     ax.set_xlabel(r"mismatch probability $\varepsilon$")
     ax.set_ylabel("number of pairs n")
@@ -164,7 +202,14 @@ def ablation_grid(results, noise_types):
 
     Introduced in the chapter `robustness`.
     """
-    fig, axes = figure(len(noise_types), 2, width=3.0 * len(noise_types) + 0.6, height=5.4, sharey=True, sharex=True)
+    fig, axes = figure(
+        len(noise_types),
+        2,
+        width=3.0 * len(noise_types) + 0.6,
+        height=5.4,
+        sharey=True,
+        sharex=True,
+    )
     for row, coherent in enumerate((False, True)):
         for col, noise in enumerate(noise_types):
             ax, out = axes[row, col], results[noise, coherent]
@@ -190,8 +235,14 @@ def clip_vs_linear_figure(by_eps, by_tau):
     a, b = np.ravel(axes)
     for j, eps in enumerate(by_eps.eps):
         color = PALETTE[[0, 1, 3, 4, 5][j % 5]]
-        band(a, by_eps.steps, by_eps.clip[:, j, 0], color=color, marker=None,
-             label=rf"CLIP, $\varepsilon$ = {eps:g}")
+        band(
+            a,
+            by_eps.steps,
+            by_eps.clip[:, j, 0],
+            color=color,
+            marker=None,
+            label=rf"CLIP, $\varepsilon$ = {eps:g}",
+        )
         a.axhline(by_eps.linear[:, j].mean(), color=color, ls="--", lw=1)
     a.set_xlabel("gradient step")
     a.set_ylabel(r"$\|\sin\Theta(G_1^\top, U_1)\|_F$")
@@ -199,10 +250,18 @@ def clip_vs_linear_figure(by_eps, by_tau):
     a.legend(fontsize=8)
     final = by_tau.clip[:, 0, :, -1]
     band(b, by_tau.tau, final, color=METHOD_COLORS["CLIP"], label="CLIP, end of training")
-    band(b, by_tau.tau, by_tau.clip[:, 0].min(axis=-1), color=PALETTE[4], marker="^",
-         label="CLIP, best stopping time")
+    band(
+        b,
+        by_tau.tau,
+        by_tau.clip[:, 0].min(axis=-1),
+        color=PALETTE[4],
+        marker="^",
+        label="CLIP, best stopping time",
+    )
     lin = np.repeat(by_tau.linear[:, :1], by_tau.tau.size, axis=1)
-    band(b, by_tau.tau, lin, color=METHOD_COLORS["linear"], ls="--", marker=None, label="linear loss")
+    band(
+        b, by_tau.tau, lin, color=METHOD_COLORS["linear"], ls="--", marker=None, label="linear loss"
+    )
     b.set_xscale("log")
     b.set_xlabel(r"temperature $\tau$")
     b.set_title(rf"$\varepsilon$ = {by_tau.eps[0]:g}", fontsize=9)
@@ -220,8 +279,15 @@ def digits_figure(out):
     eps = out.eps
     band(a, eps, out.probe_mmcl, label="MMCL", color=METHOD_COLORS["MMCL"])
     for name, values in (("unimodal CL", out.probe_unimodal_cl), ("PCA", out.probe_pca)):
-        band(a, eps, np.repeat(values[:, None], eps.size, axis=1), label=name,
-             color=METHOD_COLORS[name], ls="--", marker=None)
+        band(
+            a,
+            eps,
+            np.repeat(values[:, None], eps.size, axis=1),
+            label=name,
+            color=METHOD_COLORS[name],
+            ls="--",
+            marker=None,
+        )
     a.axhline(np.mean(out.probe_raw), color=PALETTE[7], ls=":", lw=1, label="all 32 raw pixels")
     a.set_xlabel(r"fraction of shuffled pairs $\varepsilon$")
     a.set_ylabel("probe accuracy (held-out digits)")
@@ -249,8 +315,11 @@ def robustness_bars(fig, data, params):
     ax.text(2.45, np.sqrt(data["r"]), "random subspace", ha="right", va="bottom", fontsize=8)
     ax.set_ylim(0, np.sqrt(data["r"]) * 1.12)
     ax.set_ylabel(r"$\|\sin\Theta(\cdot, U_1)\|_F$")
-    ax.set_title(f"n = {params['n']}, eps = {params['eps']:g}, {params['noise']} noise, "
-                 f"{'coherent' if params['coherent'] else 'random'} U1", fontsize=9)
+    ax.set_title(
+        f"n = {params['n']}, eps = {params['eps']:g}, {params['noise']} noise, "
+        f"{'coherent' if params['coherent'] else 'random'} U1",
+        fontsize=9,
+    )
     return ax
 
 
@@ -273,8 +342,14 @@ def _robustness_table(noise: str, coherent: bool, seeds: int):
 def _robustness_compute(eps: float, n: int, noise: str, coherent: bool, *, seeds: int = 3):
     out, r = _robustness_table(noise, bool(coherent), seeds)
     i, j = EXPLORER_NS.index(n), int(np.argmin(np.abs(out.eps - eps)))
-    return {"errors": {"MMCL": out.mmcl[:, i, j], "unimodal CL": out.unimodal_cl[:, i],
-                       "PCA": out.pca[:, i]}, "r": r}
+    return {
+        "errors": {
+            "MMCL": out.mmcl[:, i, j],
+            "unimodal CL": out.unimodal_cl[:, i],
+            "PCA": out.pca[:, i],
+        },
+        "r": r,
+    }
 
 
 @register("robustness")
@@ -316,7 +391,7 @@ def explorer(*, seeds: int = 3) -> Explorer:
         "coherent": w.Checkbox(value=True, description="coherent U1"),
     }
 
-    for noise in NOISE_TYPES:           # fill the cache: callbacks are lookups
+    for noise in NOISE_TYPES:  # fill the cache: callbacks are lookups
         for coherent in (True, False):
             _robustness_table(noise, coherent, seeds)
 

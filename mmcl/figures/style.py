@@ -19,7 +19,9 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 
 #: A fixed colour for each method, so a method looks the same in every chapter.
 METHOD_COLORS = {
-    "MMCL": PALETTE[0], "linear": PALETTE[0], "SVD": PALETTE[0],
+    "MMCL": PALETTE[0],
+    "linear": PALETTE[0],
+    "SVD": PALETTE[0],
     "CLIP": PALETTE[1],
     "unimodal CL": PALETTE[2],
     "PCA": PALETTE[3],
@@ -53,7 +55,9 @@ def use_style() -> None:
     mpl.rcParams.update(_STYLE)
 
 
-def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None, height: float | None = None, **kw):
+def figure(
+    ncols: int = 1, nrows: int = 1, *, width: float | None = None, height: float | None = None, **kw
+):
     """A new figure with the book's style; returns ``(fig, axes)``.
 
     Introduced in the chapter `loss_to_svd`.
@@ -61,7 +65,9 @@ def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None, height
     use_style()
     w = width if width is not None else 3.4 * ncols + 0.6
     h = height if height is not None else 3.0 * nrows
-    return plt.subplots(nrows, ncols, figsize=(w, h), squeeze=False if (ncols > 1 or nrows > 1) else True, **kw)
+    return plt.subplots(
+        nrows, ncols, figsize=(w, h), squeeze=False if (ncols > 1 or nrows > 1) else True, **kw
+    )
 
 
 def band(ax, x, values, *, label=None, color=None, marker="o", **kw):

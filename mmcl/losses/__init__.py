@@ -5,13 +5,30 @@ when adding one (see :mod:`mmcl.losses.base`); :mod:`mmcl.losses.family`
 holds the (phi, psi) family of the paper with CLIP and the linear loss.
 """
 
-from .base import (LogitLoss, contrastive_cross_covariance, finite_difference_gradient,
-                   finite_difference_hessian)
-from .family import (CLIPLoss, ContrastiveLoss, LinearLoss, clip_loss, linear_cross_covariance,
-                     linear_loss)
+from .base import (
+    LogitLoss,
+    contrastive_cross_covariance,
+    finite_difference_gradient,
+    finite_difference_hessian,
+)
+from .family import (
+    CLIPLoss,
+    ContrastiveLoss,
+    LinearLoss,
+    clip_loss,
+    linear_cross_covariance,
+    linear_loss,
+)
 
 __all__ = [
-    "LogitLoss", "ContrastiveLoss", "CLIPLoss", "LinearLoss", "clip_loss", "linear_loss",
-    "contrastive_cross_covariance", "linear_cross_covariance", "finite_difference_gradient",
+    "LogitLoss",
+    "ContrastiveLoss",
+    "CLIPLoss",
+    "LinearLoss",
+    "clip_loss",
+    "linear_loss",
+    "contrastive_cross_covariance",
+    "linear_cross_covariance",
+    "finite_difference_gradient",
     "finite_difference_hessian",
 ]

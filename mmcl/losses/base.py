@@ -25,8 +25,12 @@ import numpy as np
 
 from .._checks import as_data, as_encoders, as_nonnegative, as_pair, as_positive
 
-__all__ = ["LogitLoss", "contrastive_cross_covariance", "finite_difference_gradient",
-           "finite_difference_hessian"]
+__all__ = [
+    "LogitLoss",
+    "contrastive_cross_covariance",
+    "finite_difference_gradient",
+    "finite_difference_hessian",
+]
 
 
 class LogitLoss:
@@ -193,7 +197,9 @@ def contrastive_cross_covariance(X, Y, beta) -> np.ndarray:
 
 def _check_loss(loss):
     if not isinstance(loss, LogitLoss):
-        raise TypeError(f"loss must be a loss of mmcl (e.g. mmcl.clip_loss()); got {type(loss).__name__}")
+        raise TypeError(
+            f"loss must be a loss of mmcl (e.g. mmcl.clip_loss()); got {type(loss).__name__}"
+        )
 
 
 def finite_difference_gradient(loss: LogitLoss, G1, G2, X, Y, *, h: float = 1e-6):

@@ -11,15 +11,21 @@ matrix ``K = X G1^T G2 Y^T``), the loss is::
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from .._checks import as_pair, as_positive
 from .base import LogitLoss, _check
 
-__all__ = ["ContrastiveLoss", "CLIPLoss", "LinearLoss", "clip_loss", "linear_loss",
-           "linear_cross_covariance"]
+__all__ = [
+    "ContrastiveLoss",
+    "CLIPLoss",
+    "LinearLoss",
+    "clip_loss",
+    "linear_loss",
+    "linear_cross_covariance",
+]
 
 
 class ContrastiveLoss(LogitLoss):
@@ -53,8 +59,15 @@ class ContrastiveLoss(LogitLoss):
     (6, 6)
     """
 
-    def __init__(self, phi: Callable, dphi: Callable, psi: Callable, dpsi: Callable,
-                 rho: float = 0.0, name: str = "contrastive"):
+    def __init__(
+        self,
+        phi: Callable,
+        dphi: Callable,
+        psi: Callable,
+        dpsi: Callable,
+        rho: float = 0.0,
+        name: str = "contrastive",
+    ):
         for label, f in (("phi", phi), ("dphi", dphi), ("psi", psi), ("dpsi", dpsi)):
             if not callable(f):
                 raise TypeError(f"{label} must be callable; got {type(f).__name__}")
@@ -68,8 +81,8 @@ class ContrastiveLoss(LogitLoss):
         """Data term and ``dL/dK`` of the family, from the formulas of the chapter."""
         n = K.shape[0]
         off = ~np.eye(n, dtype=bool)
-        Drow = K - np.diag(K)[:, None]          # s_ij - s_ii
-        Dcol = K - np.diag(K)[None, :]          # s_ij - s_jj
+        Drow = K - np.diag(K)[:, None]  # s_ij - s_ii
+        Dcol = K - np.diag(K)[None, :]  # s_ij - s_jj
         A = np.where(off, self.psi(Drow), 0.0).sum(axis=1)
         B = np.where(off, self.psi(Dcol), 0.0).sum(axis=0)
         a = np.where(off, self.dphi(A)[:, None] * self.dpsi(Drow), 0.0)
@@ -92,9 +105,12 @@ class CLIPLoss(ContrastiveLoss):
         self.tau = as_positive(tau, "tau")
         t = self.tau
         super().__init__(
-            phi=lambda u: t * np.log1p(u), dphi=lambda u: t / (1.0 + u),
-            psi=lambda s: np.exp(s / t), dpsi=lambda s: np.exp(s / t) / t,
-            rho=rho, name=f"CLIP (tau={t:g})",
+            phi=lambda u: t * np.log1p(u),
+            dphi=lambda u: t / (1.0 + u),
+            psi=lambda s: np.exp(s / t),
+            dpsi=lambda s: np.exp(s / t) / t,
+            rho=rho,
+            name=f"CLIP (tau={t:g})",
         )
 
     def __repr__(self) -> str:
@@ -115,7 +131,9 @@ class CLIPLoss(ContrastiveLoss):
         np.subtract(Z, mc[None, :], out=Z)
         np.exp(Z, out=Z)
         sc = Z.sum(axis=0)
-        value = self.tau * (np.sum(np.log(sr) + mr - zdiag) + np.sum(np.log(sc) + mc - zdiag)) / (2 * n)
+        value = (
+            self.tau * (np.sum(np.log(sr) + mr - zdiag) + np.sum(np.log(sc) + mc - zdiag)) / (2 * n)
+        )
         # dL/dK = (P + Q)/(2n) - I/n, P and Q row- and column-normalised.
         P *= (1.0 / (2 * n * sr))[:, None]
         Z *= (1.0 / (2 * n * sc))[None, :]
@@ -133,8 +151,14 @@ class LinearLoss(ContrastiveLoss):
     """
 
     def __init__(self, rho: float = 0.0):
-        super().__init__(phi=lambda u: u, dphi=np.ones_like, psi=lambda t: t,
-                         dpsi=np.ones_like, rho=rho, name="linear")
+        super().__init__(
+            phi=lambda u: u,
+            dphi=np.ones_like,
+            psi=lambda t: t,
+            dpsi=np.ones_like,
+            rho=rho,
+            name="linear",
+        )
 
     def __repr__(self) -> str:
         return f"LinearLoss(rho={self.rho})"
