@@ -16,6 +16,7 @@ from .baselines import (
     unimodal_contrastive_population,
 )
 from .bases import coherence, coherent_orthonormal, random_orthonormal
+from .cca import CCAFit, fit_cca
 from .data import (
     Noise,
     PairedSample,
@@ -38,6 +39,7 @@ from .losses import (
     finite_difference_hessian,
     linear_cross_covariance,
     linear_loss,
+    weighted_cross_covariance,
 )
 from .matching import decoy_threshold, match_pairs
 from .metrics import (
@@ -78,6 +80,9 @@ __all__ = [
     "GDFit",
     "fit_svd",
     "fit_svd_from_cross_covariance",
+    "fit_cca",
+    "CCAFit",
+    "weighted_cross_covariance",
     "fit_gd",
     "polish",
     "spectral_selection",

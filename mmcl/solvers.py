@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import minimize, root
 
 from ._checks import as_data, as_encoders, as_generator, as_int, as_pair, as_positive, as_rank
-from .losses import LogitLoss, linear_cross_covariance
+from .losses import LogitLoss, weighted_cross_covariance
 
 __all__ = [
     "SVDFit",
@@ -146,25 +146,8 @@ def fit_svd(X, Y, r, *, rho: float = 1.0, weights=None) -> SVDFit:
     X, Y = as_pair(X, Y, check_finite=False)
     r = as_rank(r, X.shape[1], Y.shape[1])
     rho = as_positive(rho, "rho")
-    S = linear_cross_covariance(X, Y) if weights is None else _weighted_S(X, Y, weights)
+    S = weighted_cross_covariance(X, Y, weights)
     return fit_svd_from_cross_covariance(S, r, rho=rho)
-
-
-def _weighted_S(X, Y, weights) -> np.ndarray:
-    """Weighted analogue of ``Xc^T Yc/(n-1)`` (reduces to it for unit weights)."""
-    w = np.asarray(weights, dtype=np.float64)
-    n = X.shape[0]
-    if w.shape != (n,):
-        raise ValueError(f"weights must have shape (n,) = ({n},); got {w.shape}")
-    if not (np.isfinite(w).all() and (w >= 0).all()) or w.sum() <= 0:
-        raise ValueError("weights must be finite, non-negative and not all zero")
-    if not (np.isfinite(X.sum(0)).all() and np.isfinite(Y.sum(0)).all()):
-        raise ValueError("X and Y must contain only finite values (no NaN or inf)")
-    W = w.sum()
-    mx, my = (w @ X) / W, (w @ Y) / W
-    # Unbiased (reliability-weights) normalisation: W - sum(w^2)/W.
-    S = (X * w[:, None]).T @ Y - W * np.outer(mx, my)
-    return S / (W - (w @ w) / W)
 
 
 @dataclass

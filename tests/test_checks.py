@@ -232,6 +232,31 @@ bad(
     ValueError,
     "weights",
 )
+bad(F.fit_cca, "r too large", lambda: F.fit_cca(X, Y, 4), ValueError, "r")
+bad(F.fit_cca, "NaN in X", lambda: F.fit_cca(with_nan(X), Y, 1), ValueError, "X")
+bad(F.fit_cca, "ridge negative", lambda: F.fit_cca(X, Y, 1, ridge=-1.0), ValueError, "ridge")
+bad(
+    F.fit_cca,
+    "weights wrong shape",
+    lambda: F.fit_cca(X, Y, 1, weights=np.ones(3)),
+    ValueError,
+    "weights",
+)
+bad(F.fit_cca, "singular covariance", lambda: F.fit_cca(X[:3], Y[:3], 1), ValueError, "ridge")
+bad(
+    F.weighted_cross_covariance,
+    "weights negative",
+    lambda: F.weighted_cross_covariance(X, Y, -np.ones(len(X))),
+    ValueError,
+    "weights",
+)
+bad(
+    F.weighted_cross_covariance,
+    "n mismatch",
+    lambda: F.weighted_cross_covariance(X, Y[:-1]),
+    ValueError,
+    "X and Y",
+)
 bad(
     F.fit_svd_from_cross_covariance,
     "S with NaN",
@@ -1577,6 +1602,7 @@ NOTHING_TO_CHECK = {
     "UnpairedSample",
     "UnpairedFit",
     "PaperFit",
+    "CCAFit",
     "load_digit_halves",
 }
 RUNNER_MODULES = (

@@ -18,6 +18,7 @@ from .family import (
     clip_loss,
     linear_cross_covariance,
     linear_loss,
+    weighted_cross_covariance,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "linear_cross_covariance",
     "finite_difference_gradient",
     "finite_difference_hessian",
+    "weighted_cross_covariance",
 ]

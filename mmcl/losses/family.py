@@ -25,6 +25,7 @@ __all__ = [
     "clip_loss",
     "linear_loss",
     "linear_cross_covariance",
+    "weighted_cross_covariance",
 ]
 
 
@@ -285,3 +286,51 @@ def linear_loss(rho: float = 0.0) -> LinearLoss:
     True
     """
     return LinearLoss(rho=rho)
+
+
+def weighted_cross_covariance(X, Y, weights=None) -> np.ndarray:
+    """Weighted cross-covariance of the weighted-centred data (``S`` of the weighted linear loss).
+
+    With weights ``w`` (default all ones, which gives :func:`linear_cross_covariance`),
+    ``S = sum_a w_a (x_a - mx)(y_a - my)^T / (W - sum_a w_a^2 / W)`` with ``W = sum_a w_a``
+    and weighted means ``mx``, ``my`` (the unbiased reliability-weights normalisation). It
+    is ``S(beta)`` of the balanced weighted linear loss
+    ``(1/D) sum_{a != b} w_a w_b (s_ab - s_aa)`` with ``D = W^2 - sum_a w_a^2``
+    (``beta_ab = w_a w_b / D``). One GEMM, no n x n matrix. Introduced in the chapter
+    `loss_to_svd`.
+
+    Parameters
+    ----------
+    X : array, shape (n, d1)
+    Y : array, shape (n, d2)
+    weights : array, shape (n,), optional
+        Non-negative, finite, not all zero.
+
+    Returns
+    -------
+    S : ndarray, shape (d1, d2)
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    >>> S = mmcl.weighted_cross_covariance(X, Y, np.ones(6))
+    >>> bool(np.allclose(S, mmcl.linear_cross_covariance(X, Y)))
+    True
+    """
+    if weights is None:
+        return linear_cross_covariance(X, Y)
+    X, Y = as_pair(X, Y, check_finite=False)
+    w = np.asarray(weights, dtype=np.float64)
+    n = X.shape[0]
+    if w.shape != (n,):
+        raise ValueError(f"weights must have shape (n,) = ({n},); got {w.shape}")
+    if not (np.isfinite(w).all() and (w >= 0).all()) or w.sum() <= 0:
+        raise ValueError("weights must be finite, non-negative and not all zero")
+    if not (np.isfinite(X.sum(0)).all() and np.isfinite(Y.sum(0)).all()):
+        raise ValueError("X and Y must contain only finite values (no NaN or inf)")
+    W = w.sum()
+    mx, my = (w @ X) / W, (w @ Y) / W
+    S = (X * w[:, None]).T @ Y - W * np.outer(mx, my)
+    return S / (W - (w @ w) / W)
