@@ -149,7 +149,8 @@ def explorer_view(
     Parameters
     ----------
     snr, fraction, m, target_fdr
-        As in :func:`~mmcl.experiments.unpaired.unpaired_problem` and :func:`mmcl.fit_with_unpaired`.
+        As in :func:`~mmcl.experiments.unpaired.unpaired_problem` and
+        :func:`mmcl.fit_with_unpaired`.
     rng : numpy.random.Generator or int
     n, d, r : int
 
