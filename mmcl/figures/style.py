@@ -4,6 +4,12 @@ Every chapter draws through :mod:`mmcl.figures` so the figures look alike.
 The palette is Okabe and Ito's, safe for the common forms of colour
 blindness. Functions return the matplotlib ``Figure`` (or ``Axes``) they
 drew on and never call ``plt.show``.
+
+Sharpness is set here, once: in a notebook, :func:`use_style` makes IPython
+render every figure to a PNG about :data:`PNG_WIDTH` pixels wide (at
+:data:`PNG_DPI` dots per inch, whatever the figure's size in inches), so the
+website's figures stay sharp on high-density screens. The page scales them
+to its text column.
 """
 
 from __future__ import annotations
@@ -29,9 +35,14 @@ METHOD_COLORS = {
     "unpaired": PALETTE[4],
 }
 
+#: Width in pixels of the PNG of every figure shown in a notebook (and on the website).
+PNG_WIDTH = 1400
+#: The resolution of that PNG stays within these bounds (dots per inch).
+PNG_DPI = (150, 300)
+
 _STYLE = {
     "figure.dpi": 100,
-    "savefig.dpi": 150,
+    "savefig.dpi": 200,
     "figure.figsize": (6.4, 4.0),
     "figure.constrained_layout.use": True,
     "axes.prop_cycle": mpl.cycler(color=PALETTE),
@@ -39,9 +50,12 @@ _STYLE = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.fontsize": 9,
+    "font.size": 10.5,
+    "axes.titlesize": 11.5,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
     "legend.frameon": False,
     "image.cmap": "viridis",
 }
@@ -53,6 +67,48 @@ def use_style() -> None:
     Introduced in the chapter `loss_to_svd`.
     """
     mpl.rcParams.update(_STYLE)
+    _show_figures_sharp()
+
+
+def _png_dpi(fig) -> float:
+    """Resolution at which ``fig`` is rendered for display: :data:`PNG_WIDTH` pixels
+    across, within :data:`PNG_DPI`.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from mmcl.figures.style import _png_dpi
+    >>> fig = plt.figure(figsize=(7.0, 3.0))
+    >>> _png_dpi(fig)
+    200.0
+    >>> plt.close(fig)
+    """
+    low, high = PNG_DPI
+    return float(min(high, max(low, PNG_WIDTH / fig.get_figwidth())))
+
+
+def _sharp_png(fig):
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", bbox_inches="tight", dpi=_png_dpi(fig))
+
+
+def _show_figures_sharp() -> None:
+    """In IPython, display figures through :func:`_sharp_png` (no-op elsewhere)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the book's extras
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    # Load the backend first: the inline backend installs its own PNG formatter when it
+    # loads (on the first figure otherwise), which would replace this one.
+    from matplotlib.backends import backend_registry
+    from matplotlib.figure import Figure
+
+    backend_registry.load_backend_module(mpl.get_backend())
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _sharp_png)
 
 
 def figure(
