@@ -12,11 +12,20 @@ downloaded. The check fails unless
 * every page in ``_toc.yml`` is reached by following links from the landing
   page, and every page reached
 * has MathJax typeset all of its math: each Sphinx math element holds a
-  MathJax container, there are no MathJax error nodes, and no raw ``$$``,
-  ``\\(`` or ``\\[`` is left in the visible text;
+  MathJax container, there are no MathJax error nodes, and no raw TeX is
+  left in the visible text outside math and code (``$``, ``\\(``, ``\\[``,
+  ``\\frac``, ``\\mathbb``, ``\\begin{``, ``^{``, ``_{``);
 * has every image loaded (non-zero natural width) and described by alt text
   (at least two words: a figure displayed a second time by a cell, outside
-  its ``glue:figure``, carries only its file name);
+  its ``glue:figure``, carries only its file name), and every raster image
+  of the text column at least ``MIN_FIGURE_PX`` pixels wide (sharp figures);
+* lays out at ``WIDE`` and ``NARROW`` viewport widths without clipping: the
+  page is never wider than the viewport; at the wide width every display
+  equation, table and code block fits the text column; at the narrow width
+  one that does not fit scrolls inside its own box (``overflow-x: auto``),
+  which itself fits the page;
+* numbers its figures, tables, theorems and exercises with the chapter
+  (``Fig. 2.3``, ``Theorem 1.2``);
 * logs no console error and no uncaught exception, has no failed request and
   no response with status >= 400, and requests nothing from another host
   (the site must work offline: no CDN);
@@ -38,6 +47,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -57,6 +67,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SEARCH_TERM = "contrastive"
+#: Viewport widths (CSS pixels) at which every page's layout is checked: a laptop, a phone.
+WIDE, NARROW = 1300, 400
+#: Smallest natural width (pixels) of a raster image in the text column.
+MIN_FIGURE_PX = 1000
+#: Text that must not be visible outside math and code: TeX that MathJax did not typeset.
+RAW_TEX = ["$", "\\(", "\\[", "\\frac", "\\mathbb", "\\begin{", "^{", "_{"]
 
 #: Console messages that are proven harmless and cannot be fixed at their
 #: cause, by exact text. Empty: every error seen so far was fixed at its cause
@@ -67,7 +83,7 @@ ALLOWED_CONSOLE_ERRORS: frozenset[str] = frozenset()
 
 # Runs in the page: wait for MathJax, then count math, errors, raw TeX and images.
 PAGE_PROBE = """
-async () => {
+async ([RAW_TEX, MIN_FIGURE_PX]) => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
@@ -89,8 +105,10 @@ async () => {
   });
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const t = n.textContent;
-    if (t.includes('$$') || t.includes('\\\\(') || t.includes('\\\\[')) raw.push(t.trim().slice(0, 80));
+    const token = RAW_TEX.find(tok => t.includes(tok));
+    if (token) raw.push([token, t.trim().slice(0, 80)]);
   }
+  const column = document.querySelector('article') || document.body;
   return {
     mathjax: !!window.MathJax && !!window.MathJax.startup,
     equations: document.querySelectorAll('mjx-container').length,
@@ -103,6 +121,12 @@ async () => {
     noAlt: imgs.filter(img => !img.closest('.navbar-brand, .logo')
                               && !/[a-z]{3,}\\s+[a-z]{3,}/i.test(img.getAttribute('alt') || ''))
                .map(img => img.getAttribute('src')),
+    small: [...column.querySelectorAll('img')]
+      .filter(img => img.naturalWidth > 0 && img.naturalWidth < MIN_FIGURE_PX
+                     && !/[.]svg([?#]|$)/i.test(img.getAttribute('src') || ''))
+      .map(img => [img.getAttribute('src').slice(0, 80), img.naturalWidth]),
+    numbers: [...document.querySelectorAll('.caption-number')]
+      .map(el => el.textContent.trim()),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     external: [...document.querySelectorAll('script[src], link[href]')]
       .filter(e => !['canonical', 'prev', 'next', 'index', 'search'].includes(e.rel))
@@ -110,6 +134,58 @@ async () => {
   };
 }
 """
+
+# Runs in the page at one viewport width: what does not fit, and where it would scroll.
+LAYOUT_PROBE = """
+() => {
+  const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const name = el => el.tagName.toLowerCase() + ': '
+    + (el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 60);
+  const items = [];
+  for (const el of document.querySelectorAll('mjx-container[display="true"], table, pre')) {
+    if (el.parentElement.closest('table, pre, mjx-container')) continue;  // nested
+    if (!el.getClientRects().length) continue;  // not displayed (a folded solution)
+    // The box that scrolls: the element itself or a wrapper around it alone.
+    let box = null;
+    for (let e = el, i = 0; e && i < 3; e = e.parentElement, i++) {
+      if (scrolls(e)) { box = e; break; }
+      if (e !== el && e.children.length > 1) break;
+    }
+    let need, room;
+    if (box) {
+      [need, room] = [box.scrollWidth, box.clientWidth];
+    } else if (el.scrollWidth > el.clientWidth + 1) {  // content spills out or is clipped
+      [need, room] = [el.scrollWidth, el.clientWidth];
+    } else {  // the element itself is wider than its container
+      [need, room] = [el.getBoundingClientRect().width, el.parentElement.clientWidth];
+    }
+    if (need > room + 1) {
+      items.push({what: name(el), need: Math.round(need), room: Math.round(room),
+                  scrolls: !!box,
+                  boxRight: Math.round((box || el).getBoundingClientRect().right)});
+    }
+  }
+  return {page: document.documentElement.scrollWidth, viewport: window.innerWidth, items};
+}
+"""
+
+
+def layout_problems(layout: dict, width: int) -> list[str]:
+    """Messages for one page at one viewport width, from LAYOUT_PROBE."""
+    found = []
+    if layout["page"] > layout["viewport"] + 1:
+        found.append(
+            f"at {width} px the page is {layout['page']} px wide (wider than the viewport)"
+        )
+    for item in layout["items"]:
+        where = f"at {width} px, {item['what']!r} needs {item['need']} px of {item['room']} px"
+        if width >= WIDE:
+            found.append(f"does not fit the text column {where}")
+        elif not item["scrolls"]:
+            found.append(f"overflows its container (clipped or widening the page) {where}")
+        elif item["boxRight"] > layout["viewport"] + 1:
+            found.append(f"scroll box wider than the page {where}")
+    return found
 
 
 def chromium_path() -> str:
@@ -173,7 +249,7 @@ class Checker:
 
     def __init__(self, browser, base: str):
         self.base, self.problems, self.url = base, [], None
-        self.page = browser.new_page()
+        self.page = browser.new_page(viewport={"width": WIDE, "height": 900})
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.fail(f"uncaught exception: {exc}"))
         self.page.on(
@@ -209,7 +285,13 @@ class Checker:
         )
         self.page.wait_for_load_state("load")
         self.url = self.page.url
-        info = self.page.evaluate(PAGE_PROBE)
+        info = self.page.evaluate(PAGE_PROBE, [RAW_TEX, MIN_FIGURE_PX])
+        for width in (WIDE, NARROW):
+            self.page.set_viewport_size({"width": width, "height": 900})
+            self.page.wait_for_timeout(50)  # let the layout settle
+            for problem in layout_problems(self.page.evaluate(LAYOUT_PROBE), width):
+                self.fail(problem)
+        self.page.set_viewport_size({"width": WIDE, "height": 900})
         # Let late requests (favicon, fonts) finish: leaving the page would abort them.
         self.page.wait_for_load_state("networkidle")
         if info["mathElements"] and not info["mathjax"]:
@@ -218,8 +300,13 @@ class Checker:
             self.fail(f"math not typeset: {text!r}")
         if info["errors"]:
             self.fail(f"{info['errors']} MathJax error nodes")
-        for text in info["raw"]:
-            self.fail(f"raw TeX left in the text: {text!r}")
+        for token, text in info["raw"]:
+            self.fail(f"raw TeX ({token}) left in the text: {text!r}")
+        for src, px in info["small"]:
+            self.fail(f"figure image only {px} px wide (at least {MIN_FIGURE_PX}): {src}")
+        for number in info["numbers"]:
+            if not re.fullmatch(r"\S+\.? \d+\.\d+\.?", number):
+                self.fail(f"number without its chapter: {number!r} (expected e.g. 'Fig. 2.3')")
         for url in info["external"]:
             self.fail(f"asset from another host (the site must work offline): {url}")
         for src in info["broken"]:
@@ -326,12 +413,30 @@ def check_site(build: Path, toc: Path) -> tuple[dict, list[str]]:
 
 
 # A small site with one fault of each kind the check must catch.
+TINY_PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 BROKEN_SITE = {
     "index.html": '<meta http-equiv="Refresh" content="0; url=book/intro.html" />',
     "book/intro.html": (
         "<html><head><title>t</title><link rel='icon' href='data:,'></head><body>"
         "<p><span class='math'>\\(x^2\\)</span> and $$y$$</p>"
-        "<a href='page.html'>next</a></body></html>"
+        "<a href='page.html'>next</a> <a href='layout.html'>layout</a></body></html>"
+    ),
+    "book/layout.html": (
+        "<html><head><title>t</title><link rel='icon' href='data:,'></head><body><article>"
+        "<div style='width:300px'><mjx-container display='true'>"
+        "<span style='display:inline-block;width:900px'>a wide equation</span>"
+        "</mjx-container></div>"
+        "<pre style='overflow:hidden;width:200px'>" + "clipped_code " * 30 + "</pre>"
+        "<div style='overflow-x:auto;width:600px'><table style='width:900px'>"
+        "<tr><td>a table that scrolls in a box wider than a phone</td></tr></table></div>"
+        "<table style='width:1400px'><tr><td>a table that widens the page</td></tr></table>"
+        "<p>Raw \\frac{a}{b} left by a broken role.</p>"
+        f"<img src='{TINY_PNG}' alt='a tiny figure'>"
+        "<figure><figcaption><span class='caption-number'>Fig. 3 </span>x</figcaption></figure>"
+        "</article></body></html>"
     ),
     "book/page.html": (
         "<html><head><title>t</title>"  # no icon link: the browser asks for /favicon.ico
@@ -345,7 +450,17 @@ BROKEN_TOC = (
 EXPECTED_FAULTS = {  # fault -> text that must appear in some problem
     "math without MathJax": "MathJax did not load",
     "untypeset math": "math not typeset",
-    "raw TeX": "raw TeX left",
+    "raw TeX": "raw TeX ($) left",
+    "raw TeX command": "raw TeX (\\frac) left",
+    "equation too wide at the wide width": "does not fit the text column at 1300 px, 'mjx-container",
+    "equation clipped at the narrow width": (
+        "overflows its container (clipped or widening the page) at 400 px, 'mjx-container"
+    ),
+    "code block clipped": "overflows its container (clipped or widening the page) at 400 px, 'pre",
+    "table that widens the page": "at 1300 px the page is",
+    "scroll box wider than a phone": "scroll box wider than the page at 400 px, 'table",
+    "blurry figure": "figure image only 1 px wide",
+    "number without the chapter": "number without its chapter: 'Fig. 3'",
     "broken image": "image did not load",
     "image without alt text": "image without alt text",
     "HTTP error": "HTTP 404",
