@@ -380,52 +380,251 @@ def test_explorers_have_static_views(path):
     assert not problems, f"{path.name}: {problems}"
 
 
-def apparatus_problems(nb: dict) -> list[str]:
-    """A chapter has objectives, key takeaways, a theorem with proof, >= 3 exercises with
-    dropdown solutions."""
-    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+#: Grades an exercise title must carry, e.g. "The price of a pair (derivation)".
+GRADES = ("warm-up", "derivation", "computation", "open")
+MIN_EXERCISES = 6
+#: Visible code (cells not tagged with one of HIDDEN_CODE) fits the page at 1300 px.
+MAX_CODE_COLUMNS = 88
+HIDDEN_CODE = {"remove-input", "remove-cell", "hide-input"}
+EXERCISE = re.compile(
+    r"^(`{3,}|:{3,})\{exercise(?:-start)?\}[ \t]*(?P<title>[^\n]*)\n(?P<options>(?::[^\n]*\n)*)"
+    r"(?P<body>.*?)^\1",
+    re.M | re.S,
+)
+
+
+def _markdown(nb: dict) -> str:
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def furniture_problems(nb: dict) -> list[str]:
+    """What a chapter lacks of the furniture every chapter has (README, "Adding a chapter"):
+    learning objectives, prerequisites, a "What the paper shows / what this chapter adds"
+    admonition, a theorem with a proof, key takeaways, at least MIN_EXERCISES labelled
+    exercises whose titles carry a grade, each with a dropdown solution (one worked by hand
+    on a 2 x 2 or 3 x 3 case, one "change the code"), and references."""
+    text = _markdown(nb)
     problems = []
-    if not re.search(r"learning objectives", text, re.I):
-        problems.append("no learning objectives")
-    if not re.search(r"^#+\s*key takeaways", text, re.I | re.M):
-        problems.append("no 'Key takeaways' section")
+    required = {
+        "a 'Learning objectives' admonition": r"\{admonition\}[ \t]*Learning objectives",
+        "prerequisites (an admonition, heading or bold 'Prerequisites')": (
+            r"\{admonition\}[ \t]*Prerequisites|^#+[ \t]*Prerequisites|\*\*Prerequisites"
+        ),
+        "a 'What the paper shows / what this chapter adds' admonition": (
+            r"\{admonition\}[ \t]*What the paper shows\s*/\s*what this chapter adds"
+        ),
+        "a 'Key takeaways' section": r"^#+[ \t]*Key takeaways",
+        "a 'References' section": r"^#+[ \t]*References",
+    }
+    for what, pattern in required.items():
+        if not re.search(pattern, text, re.I | re.M):
+            problems.append(f"missing {what}")
     if "{prf:theorem}" not in text or "{prf:proof}" not in text:
-        problems.append("no theorem with a proof")
-    labels = re.findall(r"`{3,}\{exercise\}[^\n]*\n(?::[^\n]*\n)*?:label:\s*(\S+)", text)
-    if len(labels) < 3:
-        problems.append(f"{len(labels)} labelled exercises (at least 3 expected)")
-    for label in labels:
-        m = re.search(
-            rf"`{{3,}}\{{solution(?:-start)?\}}\s*{re.escape(label)}\s*\n((?::[^\n]*\n)*)", text
+        problems.append("no theorem with a proof ({prf:theorem} and {prf:proof})")
+    exercises = []
+    for m in EXERCISE.finditer(text):
+        label = re.search(r"^:label:[ \t]*(\S+)", m.group("options"), re.M)
+        exercises.append((m.group("title").strip(), label and label.group(1), m.group("body")))
+    if len(exercises) < MIN_EXERCISES:
+        problems.append(f"{len(exercises)} exercises (at least {MIN_EXERCISES} expected)")
+    for title, label, _ in exercises:
+        if not label:
+            problems.append(f"exercise {title!r} has no :label:")
+            continue
+        if not re.search(rf"\b({'|'.join(GRADES)})\b", title, re.I):
+            problems.append(
+                f"exercise {label}: title {title!r} carries no grade ({', '.join(GRADES)})"
+            )
+        sol = re.search(
+            rf"^(`{{3,}}|:{{3,}})\{{solution(?:-start)?\}}[ \t]*{re.escape(label)}[ \t]*\n"
+            r"((?::[^\n]*\n)*)",
+            text,
+            re.M,
         )
-        if not m:
+        if not sol:
             problems.append(f"exercise {label} has no solution")
-        elif ":class: dropdown" not in m.group(1):
-            problems.append(f"the solution of {label} is not a dropdown")
+        elif not re.search(r"^:class:.*\bdropdown\b", sol.group(2), re.M):
+            problems.append(f"the solution of exercise {label} is not a dropdown")
+    whole = [f"{title}\n{body}" for title, _, body in exercises]
+    if exercises and not any(
+        re.search(r"by hand", e, re.I) and re.search(r"\b([23]) ?(x|\\times) ?\1\b", e)
+        for e in whole
+    ):
+        problems.append("no exercise worked by hand on a 2 x 2 or 3 x 3 case")
+    if exercises and not any(re.search(r"change the code", e, re.I) for e in whole):
+        problems.append("no 'change the code' exercise")
     return problems
 
 
-def test_apparatus_problems_are_detected():
-    good = (
-        "**Learning objectives.** ...\n```{prf:theorem} T\n```\n```{prf:proof}\n```\n"
-        "## Key takeaways\n"
-        + "".join(
-            f"```{{exercise}} E{i}\n:label: ex-{i}\nQ\n```\n"
-            f"```{{solution}} ex-{i}\n:class: dropdown\nA\n```\n"
-            for i in range(3)
-        )
+def _good_chapter() -> str:
+    grades = ["warm-up", "derivation", "computation", "open", "derivation", "computation"]
+    exercises = "".join(
+        f"```{{exercise}} E{i} ({grade})\n:label: ex-{i}\nQ\n```\n"
+        f"```{{solution}} ex-{i}\n:class: dropdown\nA\n```\n"
+        for i, grade in enumerate(grades)
     )
-    assert apparatus_problems({"cells": [{"cell_type": "markdown", "source": good}]}) == []
-    bad = good.replace(":class: dropdown\nA", "A", 1).replace("## Key takeaways", "")
-    assert len(apparatus_problems({"cells": [{"cell_type": "markdown", "source": bad}]})) == 2
+    exercises = exercises.replace("\nQ\n", "\nSolve a 2 x 2 case by hand.\n", 1)
+    exercises = exercises.replace("E5 (computation)", "Change the code (computation)")
+    return (
+        "```{admonition} Learning objectives\n```\n```{admonition} Prerequisites\n```\n"
+        "```{admonition} What the paper shows / what this chapter adds\n```\n"
+        "```{prf:theorem} T\n```\n```{prf:proof}\n```\n## Key takeaways\n"
+        + exercises
+        + "## References\n"
+    )
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in book_pages() if p.suffix == ".ipynb"], ids=lambda p: p.name
-)
-def test_chapter_has_teaching_apparatus(path):
-    problems = apparatus_problems(json.loads(path.read_text()))
-    assert not problems, f"{path.name}: {problems}"
+def test_furniture_problems_are_detected():
+    def found(text):
+        return furniture_problems({"cells": [{"cell_type": "markdown", "source": text}]})
+
+    good = _good_chapter()
+    assert found(good) == []
+    faults = {
+        "missing a 'Learning objectives'": good.replace("Learning objectives", "Goals"),
+        "missing prerequisites": good.replace("{admonition} Prerequisites", "{admonition} Before"),
+        "missing a 'What the paper shows": good.replace("What the paper shows", "Paper"),
+        "missing a 'Key takeaways'": good.replace("## Key takeaways", ""),
+        "missing a 'References'": good.replace("## References", ""),
+        "no theorem": good.replace("{prf:proof}", "{prf:remark}"),
+        "5 exercises": good[: good.index("```{exercise} Change")] + "## References\n",
+        "carries no grade": good.replace("E1 (derivation)", "E1"),
+        "is not a dropdown": good.replace(":class: dropdown\nA", "A", 1),
+        "ex-3 has no solution": good.replace("{solution} ex-3", "{note} ex-3"),
+        "no exercise worked by hand": good.replace("by hand", "numerically"),
+        "no 'change the code'": good.replace("Change the code", "E5"),
+    }
+    for message, text in faults.items():
+        assert any(message in p for p in found(text)), (message, found(text))
+
+
+def visible_code_problems(nb: dict) -> list[str]:
+    """Lines over MAX_CODE_COLUMNS in visible code: code cells not tagged HIDDEN_CODE, and
+    code shown in the text (fenced blocks, e.g. in solutions)."""
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            if HIDDEN_CODE & set(cell.get("metadata", {}).get("tags", [])):
+                continue
+            lines = src.splitlines()
+        elif cell["cell_type"] == "markdown":
+            blocks = re.findall(r"^```(?:python|ipython3?)\n(.*?)^```", src, re.M | re.S)
+            lines = "\n".join(blocks).splitlines()
+        else:
+            continue
+        for line in lines:
+            if len(line) > MAX_CODE_COLUMNS:
+                problems.append(
+                    f"cell {i}: a visible line of {len(line)} columns (at most "
+                    f"{MAX_CODE_COLUMNS}; tag the cell remove-input if it is plumbing): "
+                    f"{line.strip()[:60]!r}"
+                )
+    return problems
+
+
+def test_visible_code_problems_are_detected():
+    long = "x = " + "1 + " * 30 + "1"
+    cells = [
+        {"cell_type": "code", "source": long, "metadata": {}},
+        {"cell_type": "code", "source": long, "metadata": {"tags": ["remove-input"]}},
+        {"cell_type": "markdown", "source": f"Text\n```python\n{long}\n```\n" + long},
+    ]
+    found = visible_code_problems({"cells": cells})
+    assert len(found) == 2 and found[0].startswith("cell 0") and found[1].startswith("cell 2")
+
+
+GLUE_TEXT = re.compile(r"\{glue:text\}`([^`:]+)(:[^`]*)?`")
+#: A glued float shown without a format spec may have at most this many significant digits.
+MAX_UNFORMATTED_DIGITS = 4
+
+
+def executed_notebook(path: Path) -> dict | None:
+    """The notebook as the last build executed its current code (the build's jupyter-cache),
+    or None."""
+    cache_dir = ROOT / "_build" / ".jupyter_cache"
+    if not cache_dir.exists():
+        return None
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_dir)
+    try:
+        record = cache.match_cache_notebook(nbformat.read(path, as_version=4))
+    except KeyError:  # the code changed since the last build
+        return None
+    return cache.get_cache_bundle(record.pk).nb
+
+
+def glued_text(executed: dict) -> dict[str, str]:
+    """Name -> text/plain of every value glued in an executed notebook."""
+    found = {}
+    for cell in executed["cells"]:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            data = out.get("data", {})
+            text = next((v for k, v in data.items() if k.endswith("text/plain")), None)
+            if name and text is not None:
+                found[name] = "".join(text)
+    return found
+
+
+def glue_format_problems(nb: dict, glued: dict[str, str]) -> list[str]:
+    """``{glue:text}`name``` without a format spec whose glued value is a float with more
+    than MAX_UNFORMATTED_DIGITS significant digits (it would print as 0.123456789012)."""
+    problems = []
+    for name, spec in GLUE_TEXT.findall(_markdown(nb)):
+        value = glued.get(name)
+        if spec or value is None:
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        digits = len(re.sub(r"^[-+0.]*|e.*$|\.", "", f"{number!r}".lower()))
+        if not number.is_integer() and digits > MAX_UNFORMATTED_DIGITS:
+            problems.append(
+                f"{{glue:text}}`{name}` shows {value} without a format spec "
+                f"(write {{glue:text}}`{name}:.2f` or similar)"
+            )
+    return problems
+
+
+def test_glue_format_problems_are_detected():
+    nb = {
+        "cells": [
+            {
+                "cell_type": "markdown",
+                "source": "{glue:text}`a`, {glue:text}`b:.2f`, {glue:text}`c`, {glue:text}`d`",
+            }
+        ]
+    }
+    glued = {"a": "0.123456789012", "b": "0.123456789012", "c": "200", "d": "0.25"}
+    assert [p.split("`")[1] for p in glue_format_problems(nb, glued)] == ["a"]
+
+
+CHAPTERS = [p for p in book_pages() if p.suffix == ".ipynb"]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_has_the_furniture(path):
+    problems = furniture_problems(json.loads(path.read_text()))
+    assert not problems, f"{path.name} lacks chapter furniture: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_visible_code_fits_the_page(path):
+    problems = visible_code_problems(json.loads(path.read_text()))
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_glued_floats_are_formatted(path):
+    executed = executed_notebook(path)
+    if executed is None:
+        pytest.skip(f"{path.name}: the build cache holds no run of its current code (make site)")
+    problems = glue_format_problems(json.loads(path.read_text()), glued_text(executed))
+    assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
 def test_chapters_are_notebooks_with_a_title():
@@ -438,3 +637,17 @@ def test_chapters_are_notebooks_with_a_title():
             c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"
         )
         assert re.search(r"^#\s+\S", "".join(first["source"]), re.M), f"{doc} has no title"
+
+
+def test_chapters_are_numbered():
+    """Every chapter notebook sits in a part of _toc.yml marked `numbered: true`, so its
+    figures, theorems and exercises are numbered with the chapter (Fig. 2.3); the pages
+    around the chapters (notation, API, ...) are not numbered."""
+    data = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    numbered, plain = set(), set()
+    for part in data.get("parts", []):
+        files = {str(Path(c["file"]).with_suffix("")) for c in part.get("chapters", [])}
+        (numbered if part.get("numbered") else plain).update(files)
+    chapters = {str(p.relative_to(ROOT).with_suffix("")) for p in CHAPTERS}
+    assert chapters <= numbered, f"chapters outside the numbered part: {chapters - numbered}"
+    assert not numbered - chapters, f"numbered pages that are not chapters: {numbered - chapters}"
