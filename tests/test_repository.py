@@ -651,3 +651,61 @@ def test_chapters_are_numbered():
     chapters = {str(p.relative_to(ROOT).with_suffix("")) for p in CHAPTERS}
     assert chapters <= numbered, f"chapters outside the numbered part: {chapters - numbered}"
     assert not numbered - chapters, f"numbered pages that are not chapters: {numbered - chapters}"
+
+
+#: Works the book names in its text, and the bibliography key a page naming them must cite.
+NAMED_WORKS = {
+    r"knockoff": "barber2015controlling",
+    r"InfoNCE|contrastive predictive coding": "oord2018representation",
+    r"Eckart.Young": "eckart1936approximation",
+    r"modality gap": "liang2022mind",
+    r"SigLIP": "zhai2023sigmoid",
+    r"AdamW": "loshchilov2019decoupled",
+    r"Davis.Kahan": "davis1970rotation",
+    r"target.decoy": "elias2007target",
+}
+CITE = re.compile(r"\{cite:[pt]\}`([^`]*)`")
+
+
+def _page_text(path: Path) -> str:
+    if path.suffix == ".ipynb":
+        return _markdown(json.loads(path.read_text()))
+    return path.read_text()
+
+
+def citation_problems(text: str) -> list[str]:
+    """Works named on a page (NAMED_WORKS) that the page does not cite."""
+    cited = {key.strip() for keys in CITE.findall(text) for key in keys.split(",")}
+    return [
+        f"names {re.search(pattern, text, re.I).group(0)!r} but does not cite {key}"
+        for pattern, key in NAMED_WORKS.items()
+        if re.search(pattern, text, re.I) and key not in cited
+    ]
+
+
+def test_citation_problems_are_detected():
+    assert citation_problems("The knockoff+ filter {cite:p}`barber2015controlling`.") == []
+    assert citation_problems("As in the knockoff+ filter.") == [
+        "names 'knockoff' but does not cite barber2015controlling"
+    ]
+
+
+@pytest.mark.parametrize("path", book_pages(), ids=lambda p: p.name)
+def test_named_works_are_cited(path):
+    problems = citation_problems(_page_text(path))
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+def test_every_reference_is_cited_and_every_citation_exists():
+    keys = set(re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(), re.M))
+    cited = {
+        key.strip()
+        for path in book_pages()
+        for keys_ in CITE.findall(_page_text(path))
+        for key in keys_.split(",")
+    }
+    assert not cited - keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+    assert not keys - cited, (
+        f"in references.bib but cited nowhere in the book (cite them or remove them): "
+        f"{sorted(keys - cited)}"
+    )
