@@ -42,7 +42,7 @@ PNG_DPI = (150, 300)
 
 _STYLE = {
     "figure.dpi": 100,
-    "savefig.dpi": 200,
+    "savefig.dpi": 150,
     "figure.figsize": (6.4, 4.0),
     "figure.constrained_layout.use": True,
     "axes.prop_cycle": mpl.cycler(color=PALETTE),
