@@ -71,7 +71,13 @@ chromium:
 browser: site chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/python tests/browser_check.py _build/html
 
-test: lint unit notebooks site pdf browser bundle
+# Independent steps run two at a time (2 cores): the Python and Chromium installs,
+# then the notebook tests next to the strict build of the site.
+test:
+	$(MAKE) -j2 setup chromium
+	$(MAKE) lint unit
+	$(MAKE) -j2 notebooks site
+	$(MAKE) pdf browser bundle
 
 lab: setup
 	$(BIN)/jupyter lab book
