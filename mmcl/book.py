@@ -60,8 +60,9 @@ def glue(mapping=None, /, **values) -> None:
     (``{glue:md}`name```); matplotlib figures for ``{glue:figure}``. The
     figure stays open, so Jupyter still shows it under its cell (tag the cell
     ``remove-output`` so the website shows it once). Keys that are not Python
-    names (``"fig-gd"``) go in ``mapping``. Introduced in the chapter
-    `loss_to_svd`.
+    names (``"fig-gd"``) go in ``mapping``. Without myst-nb (a plain Jupyter
+    installation, as in the course bundle) it does nothing: the values only
+    matter to the website. Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -77,9 +78,12 @@ def glue(mapping=None, /, **values) -> None:
         glue(n=200, gap=gd_gap)
         glue({"fig-linear-gd": fig})
     """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:  # plain Jupyter without the book's tools: nothing to hand over
+        return
     from IPython.display import Markdown
     from matplotlib.figure import Figure
-    from myst_nb import glue as myst_glue
 
     for name, value in {**(mapping or {}), **values}.items():
         if isinstance(value, str):

@@ -1,0 +1,93 @@
+"""Notebook helper of the book: glue numbers, text and figures for the prose.
+
+Every chapter uses :func:`glue` and nothing else to hand values to its text
+(``{glue:text}`` and ``{glue:md}`` roles, ``{glue:figure}`` directives of
+myst-nb).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["glue", "clean_number"]
+
+
+def clean_number(value):
+    """A number as a plain Python ``int`` or ``float``, without float artefacts.
+
+    Integers (and floats with an integral value below 2**53) become ``int``;
+    other floats are rounded to 12 significant digits, so ``0.1 + 0.2`` reads
+    0.3 and ``3.0000000000000004`` reads 3. NumPy scalars become Python
+    numbers (no ``np.float64(...)`` in the text). Introduced in the chapter
+    `loss_to_svd`.
+
+    Parameters
+    ----------
+    value : real number or 0-d array
+
+    Returns
+    -------
+    int or float
+
+    Examples
+    --------
+    >>> from mmcl.book import clean_number
+    >>> clean_number(0.1 + 0.2), clean_number(3.0000000000000004), clean_number(2.5e-13)
+    (0.3, 3, 2.5e-13)
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"value must be a real number; got {value!r}")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    value = float(value)
+    if not np.isfinite(value):
+        return value
+    value = float(f"{value:.12g}")
+    if value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def glue(mapping=None, /, **values) -> None:
+    """Glue values for the chapter's text, without displaying them.
+
+    Numbers are glued as clean Python numbers (:func:`clean_number`), so the
+    text can format them (``{glue:text}`name:.2f```); strings as Markdown
+    (``{glue:md}`name```); matplotlib figures for ``{glue:figure}``. The
+    figure stays open, so Jupyter still shows it under its cell (tag the cell
+    ``remove-output`` so the website shows it once). Keys that are not Python
+    names (``"fig-gd"``) go in ``mapping``. Without myst-nb (a plain Jupyter
+    installation, as in the course bundle) it does nothing: the values only
+    matter to the website. Introduced in the chapter `loss_to_svd`.
+
+    Parameters
+    ----------
+    mapping : dict, optional
+        Name -> value.
+    **values
+        More names and values.
+
+    Examples
+    --------
+    In a notebook::
+
+        glue(n=200, gap=gd_gap)
+        glue({"fig-linear-gd": fig})
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:  # plain Jupyter without the book's tools: nothing to hand over
+        return
+    from IPython.display import Markdown
+    from matplotlib.figure import Figure
+
+    for name, value in {**(mapping or {}), **values}.items():
+        if isinstance(value, str):
+            value = Markdown(value)
+        elif not isinstance(value, Figure):
+            value = clean_number(value)
+        myst_glue(name, value, display=False)

@@ -1,0 +1,45 @@
+"""Experiment runners, one module per chapter (sweeps that return dataclasses, no plotting).
+
+* :mod:`mmcl.experiments.loss_to_svd` — the chapter `loss_to_svd`;
+* :mod:`mmcl.experiments.robustness`, :mod:`mmcl.experiments.robustness_fits` and
+  :mod:`mmcl.experiments.sampling` — the chapter `robustness`;
+* :mod:`mmcl.experiments.unpaired`, :mod:`mmcl.experiments.unpaired_gain` and
+  :mod:`mmcl.experiments.paper` — the chapter `unpaired`.
+"""
+
+from . import loss_to_svd, paper, robustness, robustness_fits, sampling, unpaired, unpaired_gain
+from .loss_to_svd import SelectionGrid, selection_grid
+from .robustness import (
+    NOISE_TYPES,
+    RobustnessSweep,
+    crossover_eps,
+    first_order_constant,
+    robustness_model,
+    robustness_sweep,
+)
+from .robustness_fits import ClipVsLinear, DigitsSweep, clip_vs_linear, digits_sweep
+from .sampling import Batch, sample_batch
+
+__all__ = [
+    "loss_to_svd",
+    "robustness",
+    "robustness_fits",
+    "sampling",
+    "unpaired",
+    "unpaired_gain",
+    "paper",
+    "SelectionGrid",
+    "selection_grid",
+    "NOISE_TYPES",
+    "robustness_model",
+    "RobustnessSweep",
+    "robustness_sweep",
+    "crossover_eps",
+    "first_order_constant",
+    "ClipVsLinear",
+    "clip_vs_linear",
+    "DigitsSweep",
+    "digits_sweep",
+    "Batch",
+    "sample_batch",
+]

@@ -1,0 +1,13 @@
+"""Figures and explorers, one module per chapter, in one style (:mod:`mmcl.figures.style`).
+
+* :mod:`mmcl.figures.loss_to_svd` — the chapter `loss_to_svd`;
+* :mod:`mmcl.figures.robustness` — the chapter `robustness`;
+* :mod:`mmcl.figures.unpaired` — the chapter `unpaired`.
+
+Importing this package registers every chapter's explorer in
+:data:`mmcl.widgets.EXPLORERS`.
+"""
+
+from . import loss_to_svd, robustness, style, unpaired
+
+__all__ = ["style", "loss_to_svd", "robustness", "unpaired"]

@@ -1,0 +1,115 @@
+"""The book's figure style: one colour-blind-safe palette, sizes, bands.
+
+Every chapter draws through :mod:`mmcl.figures` so the figures look alike.
+The palette is Okabe and Ito's, safe for the common forms of colour
+blindness. Functions return the matplotlib ``Figure`` (or ``Axes``) they
+drew on and never call ``plt.show``.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["PALETTE", "METHOD_COLORS", "use_style", "figure", "band", "heatmap", "log_ticks"]
+
+#: Okabe-Ito colours, in the order they are used.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+#: A fixed colour for each method, so a method looks the same in every chapter.
+METHOD_COLORS = {
+    "MMCL": PALETTE[0],
+    "linear": PALETTE[0],
+    "SVD": PALETTE[0],
+    "CLIP": PALETTE[1],
+    "unimodal CL": PALETTE[2],
+    "PCA": PALETTE[3],
+    "oracle": PALETTE[7],
+    "unpaired": PALETTE[4],
+}
+
+_STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "figure.figsize": (6.4, 4.0),
+    "figure.constrained_layout.use": True,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "image.cmap": "viridis",
+}
+
+
+def use_style() -> None:
+    """Apply the book's matplotlib style (call once at the top of a chapter).
+
+    Introduced in the chapter `loss_to_svd`.
+    """
+    mpl.rcParams.update(_STYLE)
+
+
+def figure(
+    ncols: int = 1, nrows: int = 1, *, width: float | None = None, height: float | None = None, **kw
+):
+    """A new figure with the book's style; returns ``(fig, axes)``.
+
+    Introduced in the chapter `loss_to_svd`.
+    """
+    use_style()
+    w = width if width is not None else 3.4 * ncols + 0.6
+    h = height if height is not None else 3.0 * nrows
+    return plt.subplots(
+        nrows, ncols, figsize=(w, h), squeeze=False if (ncols > 1 or nrows > 1) else True, **kw
+    )
+
+
+def band(ax, x, values, *, label=None, color=None, marker="o", **kw):
+    """Mean line with a +/- one standard deviation band across seeds. Introduced in the
+    chapter `loss_to_svd`.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    x : array, shape (m,)
+    values : array, shape (seeds, m)
+        One row per seed.
+    """
+    values = np.asarray(values, dtype=float)
+    mean, sd = values.mean(axis=0), values.std(axis=0)
+    (line,) = ax.plot(x, mean, marker=marker, ms=3.5, label=label, color=color, **kw)
+    ax.fill_between(x, mean - sd, mean + sd, color=line.get_color(), alpha=0.2, lw=0)
+    return line
+
+
+def heatmap(ax, M, *, title=None, cmap="viridis", colorbar=True, label=None, **kw):
+    """Show a matrix with a colour bar; returns the image.
+
+    Introduced in the chapter `loss_to_svd`.
+    """
+    im = ax.imshow(M, cmap=cmap, interpolation="nearest", **kw)
+    if title:
+        ax.set_title(title)
+    ax.grid(False)
+    if colorbar:
+        cb = ax.figure.colorbar(im, ax=ax, shrink=0.85)
+        if label:
+            cb.set_label(label)
+    return im
+
+
+def log_ticks(ax, x):
+    """Log x axis labelled at the plotted values only.
+
+    Introduced in the chapter `loss_to_svd`.
+    """
+    ax.set_xscale("log")
+    ax.set_xticks(x)
+    ax.set_xticklabels([f"{v:g}" for v in x])
+    ax.minorticks_off()

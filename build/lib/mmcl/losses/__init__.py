@@ -1,0 +1,36 @@
+"""Losses of the similarity matrix ``K = X G1^T G2 Y^T`` (chapter `loss_to_svd`).
+
+:class:`LogitLoss` is the base class of every loss and the place to start
+when adding one (see :mod:`mmcl.losses.base`); :mod:`mmcl.losses.family`
+holds the (phi, psi) family of the paper with CLIP and the linear loss.
+"""
+
+from .base import (
+    LogitLoss,
+    contrastive_cross_covariance,
+    finite_difference_gradient,
+    finite_difference_hessian,
+)
+from .family import (
+    CLIPLoss,
+    ContrastiveLoss,
+    LinearLoss,
+    clip_loss,
+    linear_cross_covariance,
+    linear_loss,
+    weighted_cross_covariance,
+)
+
+__all__ = [
+    "LogitLoss",
+    "ContrastiveLoss",
+    "CLIPLoss",
+    "LinearLoss",
+    "clip_loss",
+    "linear_loss",
+    "contrastive_cross_covariance",
+    "linear_cross_covariance",
+    "finite_difference_gradient",
+    "finite_difference_hessian",
+    "weighted_cross_covariance",
+]

@@ -1,0 +1,129 @@
+"""Interactive explorers (ipywidgets) for the chapters, and their static views.
+
+Each explorer is an :class:`Explorer`: a fast ``compute(**params)`` that
+returns the data to show, a ``draw(fig, data, params)`` that draws it, and
+the ipywidgets controls. ``Explorer.figure()`` renders the default view as a
+static matplotlib figure (what the website shows); ``Explorer.widget()``
+returns the live interface for Jupyter. Each chapter's explorer lives with
+its figures (:mod:`mmcl.figures`) and takes its data from the chapter's
+experiment runners; factories are registered in :data:`EXPLORERS` (filled
+when :mod:`mmcl.figures` is imported) so the benchmark can time every
+callback at its defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import matplotlib.pyplot as plt
+
+__all__ = ["Explorer", "EXPLORERS", "register"]
+
+#: name -> factory returning an :class:`Explorer` (used by ``make bench``).
+EXPLORERS: dict[str, Callable[[], Explorer]] = {}
+
+
+def register(name: str):
+    """Decorator adding an explorer factory to :data:`EXPLORERS`."""
+
+    def deco(factory):
+        EXPLORERS[name] = factory
+        return factory
+
+    return deco
+
+
+class Explorer:
+    """An interactive figure: controls -> ``compute`` -> ``draw``.
+
+    A slider move must answer within a fraction of a second, and most of that
+    time is matplotlib building axes, ticks and text. So ``draw`` may return
+    an ``update(data, params)`` function that changes the artists it made in
+    place (``set_data``, ``set_height``, ``set_array``, fixed axes); the live
+    view then keeps one figure and calls ``update`` on every move, and only
+    redraws from scratch when ``draw`` returned ``None``. Introduced in the
+    chapter `loss_to_svd`.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(**params) -> data``; must answer in a fraction of a second.
+    draw : callable
+        ``draw(fig, data, params) -> update or None``; draws on an empty figure.
+    controls : dict
+        Parameter name -> ipywidgets control; their values are the defaults.
+    figsize : (float, float)
+
+    Examples
+    --------
+    >>> import ipywidgets as w
+    >>> from mmcl.widgets import Explorer
+    >>> def draw(fig, data, params):
+    ...     (line,) = fig.add_subplot().plot([0, 1], [0, data])
+    ...     return lambda data, params: line.set_ydata([0, data])
+    >>> explorer = Explorer(lambda slope: slope, draw, {"slope": w.FloatSlider(value=1.0)})
+    >>> fig = explorer.render(slope=2.0)       # first call: draws
+    >>> fig is explorer.render(slope=3.0)      # later calls: update in place
+    True
+    """
+
+    def __init__(self, compute: Callable, draw: Callable, controls: dict, *, figsize=(9.0, 3.6)):
+        self.compute, self.draw, self.controls, self.figsize = compute, draw, controls, figsize
+        self._live, self._update = None, None
+
+    @property
+    def defaults(self) -> dict:
+        """Current value of every control."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def figure(self, **params):
+        """Static figure at the defaults, overridden by ``params``."""
+        from .figures.style import use_style
+
+        values = {**self.defaults, **params}
+        use_style()
+        fig = plt.figure(figsize=self.figsize)
+        self.draw(fig, self.compute(**values), values)
+        return fig
+
+    def render(self, **params):
+        """The live figure, brought to the defaults overridden by ``params``.
+
+        Updates the artists in place when the view supports it, otherwise
+        redraws the figure; the figure is not rendered to pixels here.
+        """
+        from .figures.style import use_style
+
+        values = {**self.defaults, **params}
+        data = self.compute(**values)
+        if self._live is not None and self._update is not None:
+            self._update(data, values)
+            return self._live
+        if self._live is None:
+            use_style()
+            self._live = plt.figure(figsize=self.figsize)
+            plt.close(self._live)  # shown through the widget only, never by pyplot
+        else:
+            self._live.clear()
+        self._update = self.draw(self._live, data, values)
+        return self._live
+
+    def widget(self):
+        """The live interface: controls above an output area that shows :meth:`render`."""
+        import ipywidgets as w
+        from IPython.display import display
+
+        out = w.Output()
+
+        def refresh(_change=None):
+            fig = self.render()
+            with out:
+                out.clear_output(wait=True)
+                display(fig)
+
+        for c in self.controls.values():
+            c.observe(refresh, names="value")
+        refresh()
+        return w.VBox(
+            [w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")), out]
+        )
