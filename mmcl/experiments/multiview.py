@@ -179,9 +179,15 @@ def view_benchmark(
                 }
                 encoders = {k: (f.G1, f.G2) for k, f in encoders.items()}
                 encoders["CLIP (SGD)"] = _clip_sgd(
-                    Xtr, Ytr, r, tau=clip_tau, lr=clip_lr, epochs=clip_epochs, batch=clip_batch,
+                    Xtr,
+                    Ytr,
+                    r,
+                    tau=clip_tau,
+                    lr=clip_lr,
+                    epochs=clip_epochs,
+                    batch=clip_batch,
                     rng=rng,
-                )  # fmt: skip
+                )
                 encoders["unimodal CL"] = (unimodal_contrastive(Xtr, r, rng=rng), None)
                 encoders["PCA"] = (pca(Xtr, r), None)
                 encoders["raw features"] = (np.eye(Xtr.shape[1]), None)

@@ -107,6 +107,29 @@ def _fraction_grid(values, name):
     return np.array([as_probability(float(v), name) for v in np.atleast_1d(values)])
 
 
+def _sweep_cell(X, Y, matched, U1, r, targets, rounds, seed):
+    """Every fit of one sample of :func:`cleaning_sweep`; returns name -> value(s)."""
+
+    def error(keep):
+        return sin_theta(fit_svd(X[keep], Y[keep], r).G1.T, U1)
+
+    cleaned = clean_pairs(X, Y, r, rounds=rounds, rng=seed)
+    cell = {
+        "keep_all": error(np.ones(X.shape[0], bool)),
+        "oracle": error(matched),
+        "weighted": sin_theta(cleaned.G1.T, U1),
+        "pi0": cleaned.pi0[-1],
+        "auc": auc(cleaned.weights, matched),
+    }
+    cell.update({k: np.full(len(targets), np.nan) for k in ("filtered", "kept", "fdp")})
+    for q, target in enumerate(targets):
+        keep = filter_pairs(cleaned.weights, target_fdr=target)
+        cell["kept"][q], cell["fdp"][q] = keep.mean(), mean_or_nan(~matched[keep])
+        if keep.sum() > r:
+            cell["filtered"][q] = error(keep)
+    return cell
+
+
 def cleaning_sweep(
     *,
     epss,
@@ -160,28 +183,19 @@ def cleaning_sweep(
     shape = (as_int(seeds, "seeds", low=1), signals.size, epss.size)
     out = {k: np.full(shape, np.nan) for k in ("keep_all", "oracle", "weighted", "pi0", "auc")}
     out.update({k: np.full(shape + (targets.size,), np.nan) for k in ("filtered", "kept", "fdp")})
-    for s, seed in enumerate(seed_list(rng, shape[0])):
-        for k, signal in enumerate(signals):
+    cells = [
+        (s, k, e, seed, signal, eps)
+        for s, seed in enumerate(seed_list(rng, shape[0]))
+        for k, signal in enumerate(signals)
+        for e, eps in enumerate(epss)
+    ]
+    with one_blas_thread():  # small products: threads only slow them down
+        for s, k, e, seed, signal, eps in cells:
             model = make_model(d1, d2, r, rng=_rng(seed, k), signal=float(signal), noise_sd=1.0)
-            for e, eps in enumerate(epss):
-                pairs = model.sample(n, eps=float(eps), rng=_rng(seed, k, 1))
-                X, Y, m = pairs.X, pairs.Y, pairs.matched
-
-                def error(keep, X=X, Y=Y, U1=model.U1):
-                    fit = fit_svd(X[keep], Y[keep], r)
-                    return sin_theta(fit.G1.T, U1)
-
-                out["keep_all"][s, k, e] = error(np.ones(n, bool))
-                out["oracle"][s, k, e] = error(m)
-                cleaned = clean_pairs(X, Y, r, rounds=rounds, rng=_rng(seed, k, 2))
-                out["weighted"][s, k, e] = sin_theta(cleaned.G1.T, model.U1)
-                out["pi0"][s, k, e], out["auc"][s, k, e] = cleaned.pi0[-1], auc(cleaned.weights, m)
-                for q, target in enumerate(targets):
-                    keep = filter_pairs(cleaned.weights, target_fdr=target)
-                    out["kept"][s, k, e, q] = keep.mean()
-                    out["fdp"][s, k, e, q] = (~m[keep]).mean() if keep.any() else 0.0
-                    if keep.sum() > r:
-                        out["filtered"][s, k, e, q] = error(keep)
+            pairs = model.sample(n, eps=float(eps), rng=_rng(seed, k, 1))
+            cell = _sweep_cell(pairs.X, pairs.Y, pairs.matched, model.U1, r, targets, rounds, seed)
+            for key, value in cell.items():
+                out[key][s, k, e] = value
     return CleaningSweep(epss=epss, signals=signals, targets=targets, **out)
 
 
