@@ -47,15 +47,13 @@ def cleaning_errors(sweep, *, target_index: int = 1):
             ax, sweep.epss, sweep.keep_all[:, j], label="keep all", color=_ROUTE_COLORS["keep all"]
         )
         for q, target in enumerate(sweep.targets):
-            values = np.nanmean(sweep.filtered[:, j, :, q], axis=0)
+            # a mean only where every seed kept more than r pairs (else no fit exists)
             ax.plot(
                 sweep.epss,
-                values,
+                sweep.filtered[:, j, :, q].mean(axis=0),
                 color=_ROUTE_COLORS["filtered"],
-                lw=1.6 if q == target_index else 0.8,
+                lw=1.6 if q == target_index else 0.9,
                 ls="-" if q == target_index else ":",
-                marker="s" if q == target_index else None,
-                ms=3,
                 label=f"hard filter, FDR {target:.0%}" if q == target_index else None,
             )
         band(
