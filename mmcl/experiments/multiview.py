@@ -258,7 +258,7 @@ def real_unpaired(
     *,
     pairs=VIEW_PAIRS[:2],
     n_pairs: int = 100,
-    n_unpaired: int = 600,
+    n_unpaired: int = 400,
     splits: int = 3,
     r: int = 10,
     n_test: int = 500,
