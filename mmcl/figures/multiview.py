@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -31,6 +32,13 @@ _ROUTE_COLORS = {
     "filtered": PALETTE[4],
     "oracle": METHOD_COLORS["oracle"],
 }
+
+
+def _nan_stat(stat, values, axis=0):
+    """``np.nanmean``/``np.nanstd`` that return nan for all-nan slices without a warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return stat(values, axis=axis)
 
 
 def cleaning_errors(sweep, *, target_index: int = 1):
@@ -155,7 +163,7 @@ def _grouped_bars(ax, values, labels, colors, groups):
     G, M = values.shape[1:]
     width = 0.8 / M
     for m in range(M):
-        mean, sd = np.nanmean(values[:, :, m], axis=0), np.nanstd(values[:, :, m], axis=0)
+        mean, sd = _nan_stat(np.nanmean, values[:, :, m]), _nan_stat(np.nanstd, values[:, :, m])
         if np.isnan(mean).all():
             continue
         x = np.arange(G) - 0.4 + width * (m + 0.5)
@@ -258,22 +266,22 @@ def real_unpaired_figure(unp):
 def _explorer_data(table, pair, eps, cleaning, encoder):
     p, c = table.pairs.index(tuple(pair)), table.encoders.index(encoder)
     e = int(np.argmin(np.abs(table.epss - eps)))
-    mean = functools.partial(np.nanmean, axis=0)
+    mean = functools.partial(_nan_stat, np.nanmean)
     curves = {
         "keep all": mean(table.keep_all[:, p, c]),
         "weighted": mean(table.cleaned[:, p, c]),
         "oracle": mean(table.oracle[:, p, c]),
     }
     fields = (table.weight_true, table.weight_same_digit, table.weight_other_digit)
-    weights = [float(np.nanmean(f[:, p, c, e])) if cleaning else 1.0 for f in fields]
+    weights = [float(mean(f[:, p, c, e])) if cleaning else 1.0 for f in fields]
     return {
         "epss": table.epss,
         "curves": curves,
         "eps": float(table.epss[e]),
         "value": float(curves["weighted" if cleaning else "keep all"][e]),
         "weights": np.nan_to_num(weights, nan=0.0),
-        "auc": float(np.nanmean(table.auc[:, p, c, e])),
-        "pi0": float(np.nanmean(table.pi0[:, p, c, e])) if cleaning else 0.0,
+        "auc": float(mean(table.auc[:, p, c, e])),
+        "pi0": float(mean(table.pi0[:, p, c, e])) if cleaning else 0.0,
     }
 
 
@@ -321,6 +329,8 @@ def explorer_view(fig, data, params):
         a, b = params["pair"]
         left.set_title(f"{a} → {b}, {params['encoder'].upper()}", fontsize=10)
         detail = f"AUC {data['auc']:.2f}, " + rf"$\hat\pi_0$ {data['pi0']:.2f}"
+        if np.isnan(data["auc"]):
+            detail = "no wrong pairs"
         right.set_title(detail if params["cleaning"] else "keep all: every weight 1", fontsize=10)
 
     update(data, params)
