@@ -68,10 +68,12 @@ def cleaning_errors(sweep, *, target_index: int = 1):
             ax, sweep.epss, sweep.weighted[:, j], label="weighted", color=_ROUTE_COLORS["weighted"]
         )
         band(ax, sweep.epss, sweep.oracle[:, j], label="oracle", color=_ROUTE_COLORS["oracle"])
-        ax.set(xlabel=r"fraction of wrong pairs $\varepsilon$", title=f"signal-to-noise {signal:g}")
-    first = np.ravel(axes)[0]
-    first.set_ylabel(ERROR_LABEL)
-    first.legend(loc="upper left", fontsize=8)
+        ax.set(
+            xlabel=r"fraction of wrong pairs $\varepsilon$",
+            ylabel=ERROR_LABEL,
+            title=f"signal-to-noise {signal:g}",
+        )
+    np.ravel(axes)[0].legend(loc="upper left", fontsize=8)
     return fig
 
 
@@ -107,11 +109,10 @@ def score_histograms(fit, matched, *, rounds=(0, -1)):
         )
         ax.set(
             xlabel="cosine score of a pair (cross-fitted)",
+            ylabel="pairs",
             title=f"round {t % total + 1}: " + rf"$\hat\pi_0 = {fit.pi0[t]:.2f}$",
         )
-    first = np.ravel(axes)[0]
-    first.set_ylabel("pairs")
-    first.legend(loc="upper left", fontsize=8)
+    np.ravel(axes)[0].legend(loc="upper left", fontsize=8)
     return fig
 
 
@@ -153,8 +154,8 @@ def rate_check(sweep, *, signal_index: int = -1):
     for ax, title in ((a, "keep all"), (b, "cleaned and oracle")):
         ax.axhline(1.0, color=PALETTE[7], lw=0.8, ls="--")
         ax.set(xlabel=r"fraction of wrong pairs $\varepsilon$", title=title)
+        ax.set_ylabel("rescaled error / error at " + r"$\varepsilon = 0$")
         ax.legend(loc="lower left", fontsize=8)
-    a.set_ylabel("rescaled error / error at " + r"$\varepsilon = 0$")
     return fig
 
 
@@ -243,7 +244,8 @@ def real_cleaning_figure(real, *, encoder_styles=(("cca", "-"), ("pls", "--"))):
             title=f"{a} → {b}",
             ylim=(0, 1.02),
         )
-    np.ravel(axes)[0].set_ylabel("top-1 test retrieval of the partner")
+    for ax in np.ravel(axes):
+        ax.set_ylabel("top-1 test retrieval of the partner")
     handles, labels = np.ravel(axes)[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center", fontsize=8)
     return fig
