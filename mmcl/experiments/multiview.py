@@ -33,7 +33,7 @@ __all__ = [
     "real_unpaired",
 ]
 
-#: View pairs of the chapter, from easy to hard: (modality 1, modality 2).
+#: View pairs of the chapter, from easy to hard, each as (modality 1, modality 2).
 VIEW_PAIRS = (("pix", "kar"), ("fac", "kar"), ("fou", "zer"))
 
 #: Methods of :func:`view_benchmark`, in order.

@@ -352,7 +352,7 @@ def explorer(*, table=None) -> Explorer:
     """Explorer of the chapter `multiview`.
 
     Controls: the view pair, the fraction eps of shuffled training pairs, cleaning on or off and
-    the encoder (CCA or PLS-SVD). The view (:func:`explorer_view`) shows the test retrieval of
+    the encoder (CCA or PLS-SVD). The view (``explorer_view``) shows the test retrieval of
     keep-all, weighted and oracle fits against eps and the mean weights the cleaning gives to
     true pairs and to wrong pairs of the same or of another digit. Every value is looked up in
     ``table``.
