@@ -79,7 +79,8 @@ class CleaningSweep:
         ``fit_svd`` on the pairs kept by :func:`mmcl.filter_pairs` (``nan`` if
         fewer than ``r + 1`` are kept).
     kept, fdp : ndarray, shape (seeds, K, E, Q)
-        Fraction of the pairs kept, and the fraction of wrong pairs among them.
+        Fraction of the pairs kept, and the fraction of wrong pairs among them (``nan`` if
+        none is kept).
     pi0 : ndarray, shape (seeds, K, E)
         Estimated fraction of wrong pairs (last round).
     auc : ndarray, shape (seeds, K, E)
@@ -302,6 +303,8 @@ def real_cleaning(
     """
     labels, pairs = check_views(views, labels, pairs)
     epss = _fraction_grid(epss, "epss")
+    if np.any(epss >= 1):
+        raise ValueError("epss must lie in [0, 1): the oracle needs some true pairs")
     encoders = tuple(encoders)
     if not encoders or any(e not in ENCODERS for e in encoders):
         raise ValueError(f"encoders must be a non-empty list of {ENCODERS}; got {encoders}")
