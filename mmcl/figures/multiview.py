@@ -49,7 +49,7 @@ def cleaning_errors(sweep, *, target_index: int = 1):
     Introduced in the chapter `multiview`.
     """
     k = len(sweep.signals)
-    fig, axes = figure(k, width=3.3 * k + 0.6, height=3.3, sharey=True)
+    fig, axes = figure(k, width=3.1 * k + 0.6, height=3.4, sharey=True)
     for j, (ax, signal) in enumerate(zip(np.ravel(axes), sweep.signals)):
         band(
             ax, sweep.epss, sweep.keep_all[:, j], label="keep all", color=_ROUTE_COLORS["keep all"]
@@ -190,7 +190,7 @@ def view_benchmark_figure(bench):
 
     Introduced in the chapter `multiview`.
     """
-    fig, axes = figure(3, width=12.0, height=3.6)
+    fig, axes = figure(3, width=10.0, height=3.8)
     groups = [f"{a} → {b}" for a, b in bench.pairs]
     panels = (
         (bench.retrieval, "top-1 retrieval of the partner", "partner retrieval"),
