@@ -17,6 +17,7 @@ from .baselines import (
 )
 from .bases import coherence, coherent_orthonormal, random_orthonormal
 from .cca import CCAFit, fit_cca
+from .cleaning import CleanFit, clean_pairs, filter_pairs
 from .data import (
     Noise,
     PairedSample,
@@ -26,7 +27,7 @@ from .data import (
     mismatch,
     sample_unpaired,
 )
-from .datasets import load_digit_halves
+from .datasets import load_digit_halves, load_multiple_features
 from .experiments.loss_to_svd import SelectionGrid, selection_grid
 from .losses import (
     CLIPLoss,
@@ -106,6 +107,7 @@ __all__ = [
     "UnpairedSample",
     "sample_unpaired",
     "load_digit_halves",
+    "load_multiple_features",
     # Baselines
     "unimodal_contrastive",
     "unimodal_contrastive_population",
@@ -118,6 +120,10 @@ __all__ = [
     "fit_with_pairs",
     "fit_with_unpaired",
     "UnpairedFit",
+    # Cleaning the pairs
+    "clean_pairs",
+    "CleanFit",
+    "filter_pairs",
     # The paper's baseline
     "PaperFit",
     "cosine_clip_loss",

@@ -13,6 +13,8 @@ import pytest
 import mmcl
 import mmcl.experiments as ex
 from mmcl.experiments import loss_to_svd as ex_loss_to_svd
+from mmcl.experiments import multiview as ex_multiview
+from mmcl.experiments import multiview_cleaning as ex_multiview_cleaning
 from mmcl.experiments import paper as ex_paper
 from mmcl.experiments import robustness as ex_robustness
 from mmcl.experiments import robustness_fits as ex_robustness_fits
@@ -973,6 +975,70 @@ bad(
     "max_assignment_bytes",
 )
 
+# --- cleaning the pairs -------------------------------------------------------------
+bad(F.clean_pairs, "r too large", lambda: F.clean_pairs(X, Y, 4, rng=0), ValueError, "r")
+bad(F.clean_pairs, "n < 3 per fold", lambda: F.clean_pairs(X[:5], Y[:5], 1, rng=0), ValueError, "X")
+bad(F.clean_pairs, "NaN in X", lambda: F.clean_pairs(with_nan(X), Y, 1, rng=0), ValueError, "X")
+bad(F.clean_pairs, "inf in Y", lambda: F.clean_pairs(X, with_inf(Y), 1, rng=0), ValueError, "Y")
+bad(F.clean_pairs, "n mismatch", lambda: F.clean_pairs(X, Y[:8], 1, rng=0), ValueError, "Y")
+bad(
+    F.clean_pairs,
+    "unknown encoder",
+    lambda: F.clean_pairs(X, Y, 1, encoder="svd", rng=0),
+    ValueError,
+    "encoder",
+)
+bad(
+    F.clean_pairs,
+    "rounds zero",
+    lambda: F.clean_pairs(X, Y, 1, rounds=0, rng=0),
+    ValueError,
+    "rounds",
+)
+bad(
+    F.clean_pairs,
+    "folds a float",
+    lambda: F.clean_pairs(X, Y, 1, folds=2.0, rng=0),
+    TypeError,
+    "folds",
+)
+bad(
+    F.clean_pairs,
+    "n_null zero",
+    lambda: F.clean_pairs(X, Y, 1, n_null=0, rng=0),
+    ValueError,
+    "n_null",
+)
+bad(
+    F.clean_pairs,
+    "ridge negative",
+    lambda: F.clean_pairs(X, Y, 1, ridge=-1.0, rng=0),
+    ValueError,
+    "ridge",
+)
+bad(F.clean_pairs, "rng None", lambda: F.clean_pairs(X, Y, 1, rng=None), TypeError, "rng")
+bad(
+    F.filter_pairs,
+    "target_fdr zero",
+    lambda: F.filter_pairs(np.ones(3), target_fdr=0.0),
+    ValueError,
+    "target_fdr",
+)
+bad(
+    F.filter_pairs,
+    "weights above one",
+    lambda: F.filter_pairs(np.array([0.5, 1.5]), target_fdr=0.1),
+    ValueError,
+    "weights",
+)
+bad(
+    F.filter_pairs,
+    "weights 2-D",
+    lambda: F.filter_pairs(np.ones((2, 2)), target_fdr=0.1),
+    ValueError,
+    "weights",
+)
+
 # --- the paper's baseline -----------------------------------------------------------
 bad(
     F.cosine_clip_loss,
@@ -1582,6 +1648,117 @@ bad(
 )
 
 
+MV, MC = ex_multiview, ex_multiview_cleaning
+VIEWS = {"a": rng.standard_normal((30, 3)), "b": rng.standard_normal((30, 2))}
+LABELS = np.arange(30) % 3
+TINY_VIEWS = dict(pairs=[("a", "b")], r=1, splits=1)
+bad(MC.auc, "shapes differ", lambda: MC.auc([0.5], [True, False]), ValueError, "weights")
+bad(
+    MC.cleaning_sweep,
+    "eps one",
+    lambda: MC.cleaning_sweep(epss=[1.0], signals=[1.0], seeds=1, rng=0),
+    ValueError,
+    "epss",
+)
+bad(
+    MC.cleaning_sweep,
+    "signal zero",
+    lambda: MC.cleaning_sweep(epss=[0.5], signals=[0.0], seeds=1, rng=0),
+    ValueError,
+    "signals",
+)
+bad(
+    MC.cleaning_sweep,
+    "seeds zero",
+    lambda: MC.cleaning_sweep(epss=[0.5], signals=[1.0], seeds=0, rng=0),
+    ValueError,
+    "seeds",
+)
+bad(
+    MC.cleaning_sweep,
+    "target one",
+    lambda: MC.cleaning_sweep(epss=[0.5], signals=[1.0], seeds=1, rng=0, targets=[1.0]),
+    ValueError,
+    "target_fdr",
+)
+bad(
+    MC.real_cleaning,
+    "views not a dict",
+    lambda: MC.real_cleaning([1, 2], LABELS, epss=[0.5], rng=0, **TINY_VIEWS),
+    TypeError,
+    "views",
+)
+bad(
+    MC.real_cleaning,
+    "unknown view",
+    lambda: MC.real_cleaning(VIEWS, LABELS, epss=[0.5], rng=0, pairs=[("a", "c")]),
+    ValueError,
+    "pairs",
+)
+bad(
+    MC.real_cleaning,
+    "unknown encoder",
+    lambda: MC.real_cleaning(
+        VIEWS, LABELS, epss=[0.5], encoders=["svd"], rng=0, n_train=20, **TINY_VIEWS
+    ),
+    ValueError,
+    "encoders",
+)
+bad(
+    MC.real_cleaning,
+    "eps negative",
+    lambda: MC.real_cleaning(VIEWS, LABELS, epss=[-0.1], rng=0, n_train=20, **TINY_VIEWS),
+    ValueError,
+    "epss",
+)
+bad(
+    MC.real_cleaning,
+    "n_train too large",
+    lambda: MC.real_cleaning(VIEWS, LABELS, epss=[0.5], rng=0, n_train=30, **TINY_VIEWS),
+    ValueError,
+    "n_train",
+)
+bad(
+    MV.view_benchmark,
+    "labels of another length",
+    lambda: MV.view_benchmark(VIEWS, LABELS[:20], rng=0, **TINY_VIEWS),
+    ValueError,
+    "views",
+)
+bad(
+    MV.view_benchmark,
+    "ridge negative",
+    lambda: MV.view_benchmark(
+        VIEWS, LABELS, ridge=-1.0, rng=0, n_train=20, clip_batch=10, **TINY_VIEWS
+    ),
+    ValueError,
+    "ridge",
+)
+bad(
+    MV.view_benchmark,
+    "rng None",
+    lambda: MV.view_benchmark(VIEWS, LABELS, rng=None, n_train=20, clip_batch=10, **TINY_VIEWS),
+    TypeError,
+    "rng",
+)
+bad(
+    MV.real_unpaired,
+    "n_unpaired too large",
+    lambda: MV.real_unpaired(
+        VIEWS, LABELS, n_pairs=5, n_unpaired=30, n_test=5, rng=0, **TINY_VIEWS
+    ),
+    ValueError,
+    "n_unpaired",
+)
+bad(
+    MV.real_unpaired,
+    "pair of one view",
+    lambda: MV.real_unpaired(VIEWS, LABELS, pairs=[("a", "a")], rng=0),
+    ValueError,
+    "pairs",
+)
+
+
 @pytest.mark.parametrize("target, call, error, pattern", CASES)
 def test_bad_input_is_refused_with_a_message_naming_the_argument(target, call, error, pattern):
     with pytest.raises(error) as caught:
@@ -1604,6 +1781,8 @@ NOTHING_TO_CHECK = {
     "PaperFit",
     "CCAFit",
     "load_digit_halves",
+    "load_multiple_features",
+    "CleanFit",
 }
 RUNNER_MODULES = (
     ex_loss_to_svd,
@@ -1613,6 +1792,8 @@ RUNNER_MODULES = (
     ex_unpaired,
     ex_unpaired_gain,
     ex_paper,
+    ex_multiview,
+    ex_multiview_cleaning,
 )
 
 

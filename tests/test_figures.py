@@ -10,7 +10,7 @@ from mmcl.experiments import robustness_model, robustness_sweep
 from mmcl.experiments.robustness_fits import ClipVsLinear, DigitsSweep
 from mmcl.experiments.unpaired import detection_sweep, fdr_calibration
 from mmcl.experiments.unpaired_gain import unpaired_gain
-from mmcl.figures import loss_to_svd, robustness, style, unpaired
+from mmcl.figures import loss_to_svd, multiview, robustness, style, unpaired
 from mmcl.widgets import Explorer
 
 pytestmark = pytest.mark.usefixtures("close_figures")
@@ -237,6 +237,66 @@ def test_unpaired_explorer():
     _drawn(fig)
 
 
+# --- the chapter multiview ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def multiview_table():
+    from mmcl.experiments.multiview_cleaning import real_cleaning
+
+    views, labels = mmcl.load_multiple_features()
+    return real_cleaning(
+        views, labels, epss=[0.0, 0.5], pairs=[("mor", "zer"), ("pix", "kar")],
+        encoders=["pls", "cca"], splits=1, r=3, n_train=600, rounds=1, rng=0,
+    )  # fmt: skip
+
+
+def test_multiview_figures(multiview_table):
+    from mmcl.experiments import multiview_cleaning as mc
+    from mmcl.experiments.multiview import real_unpaired, view_benchmark
+
+    sweep = mc.cleaning_sweep(epss=[0.0, 0.5], signals=[2.0, 8.0], seeds=2, rng=0, n=200, rounds=1)
+    _drawn(multiview.cleaning_errors(sweep))
+    _drawn(multiview.rate_check(sweep))
+    model = mmcl.make_model(8, 6, 2, rng=0, signal=4.0)
+    s = model.sample(300, eps=0.5, rng=1)
+    fit = mmcl.clean_pairs(s.X, s.Y, 2, rounds=2, rng=2)
+    _drawn(multiview.score_histograms(fit, s.matched, rounds=(0, 1)))
+    views, labels = mmcl.load_multiple_features()
+    bench = view_benchmark(
+        views, labels, pairs=[("mor", "zer")], r=3, splits=2, n_train=300, clip_epochs=1, rng=0
+    )
+    _drawn(multiview.view_benchmark_figure(bench))
+    _drawn(multiview.real_cleaning_figure(multiview_table))
+    unp = real_unpaired(
+        views, labels, pairs=[("mor", "zer")], n_pairs=30, n_unpaired=40, splits=2, r=2,
+        pca_dims=4, rng=0,
+    )  # fmt: skip
+    _drawn(multiview.real_unpaired_figure(unp))
+
+
+def test_multiview_explorer(multiview_table):
+    explorer = multiview.explorer(table=multiview_table)
+    assert explorer.defaults == {
+        "pair": ("mor", "zer"), "eps": 0.5, "cleaning": True, "encoder": "cca"
+    }  # fmt: skip
+    data = explorer.compute(**explorer.defaults)
+    assert data["weights"].shape == (3,) and set(data["curves"]) == {
+        "keep all",
+        "weighted",
+        "oracle",
+    }
+    off = explorer.compute(**{**explorer.defaults, "cleaning": False})
+    np.testing.assert_array_equal(off["weights"], np.ones(3))
+    assert off["value"] == data["curves"]["keep all"][1]
+    _drawn(explorer.figure(), render=True)
+    fig = explorer.render()
+    assert explorer.render(pair=("pix", "kar"), eps=0.0, encoder="pls") is fig  # in place
+    fig2 = matplotlib.pyplot.figure()
+    update = multiview.explorer_view(fig2, off, {**explorer.defaults, "cleaning": False})
+    assert callable(update)
+
+
 def test_every_figure_function_is_exercised_here():
     """A new figure function needs a call in this module (checked by name)."""
     import inspect
@@ -245,7 +305,7 @@ def test_every_figure_function_is_exercised_here():
     source = Path(__file__).read_text()
     missing = [
         f"{module.__name__}.{name}"
-        for module in (style, loss_to_svd, robustness, unpaired)
+        for module in (style, loss_to_svd, robustness, unpaired, multiview)
         for name in module.__all__
         if inspect.isfunction(getattr(module, name))
         and f"{module.__name__.rsplit('.', 1)[1]}.{name}(" not in source

@@ -193,7 +193,7 @@ LAYERS = [
     {"mmcl._checks", "mmcl._threads", "mmcl.book"},
     {"mmcl.bases", "mmcl.data", "mmcl.datasets", "mmcl.losses"},
     {"mmcl.solvers", "mmcl.cca", "mmcl.metrics", "mmcl.baselines", "mmcl.matching"},
-    {"mmcl.unpaired", "mmcl.paper_baseline"},
+    {"mmcl.unpaired", "mmcl.paper_baseline", "mmcl.cleaning"},
     {"mmcl.experiments"},
     {"mmcl.figures.style"},
     {"mmcl.widgets"},

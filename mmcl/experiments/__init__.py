@@ -4,10 +4,22 @@
 * :mod:`mmcl.experiments.robustness`, :mod:`mmcl.experiments.robustness_fits` and
   :mod:`mmcl.experiments.sampling` — the chapter `robustness`;
 * :mod:`mmcl.experiments.unpaired`, :mod:`mmcl.experiments.unpaired_gain` and
-  :mod:`mmcl.experiments.paper` — the chapter `unpaired`.
+  :mod:`mmcl.experiments.paper` — the chapter `unpaired`;
+* :mod:`mmcl.experiments.multiview` and :mod:`mmcl.experiments.multiview_cleaning` — the chapter
+  `multiview`.
 """
 
-from . import loss_to_svd, paper, robustness, robustness_fits, sampling, unpaired, unpaired_gain
+from . import (
+    loss_to_svd,
+    multiview,
+    multiview_cleaning,
+    paper,
+    robustness,
+    robustness_fits,
+    sampling,
+    unpaired,
+    unpaired_gain,
+)
 from .loss_to_svd import SelectionGrid, selection_grid
 from .robustness import (
     NOISE_TYPES,
@@ -28,6 +40,8 @@ __all__ = [
     "unpaired",
     "unpaired_gain",
     "paper",
+    "multiview",
+    "multiview_cleaning",
     "SelectionGrid",
     "selection_grid",
     "NOISE_TYPES",

@@ -2,12 +2,13 @@
 
 * :mod:`mmcl.figures.loss_to_svd` — the chapter `loss_to_svd`;
 * :mod:`mmcl.figures.robustness` — the chapter `robustness`;
-* :mod:`mmcl.figures.unpaired` — the chapter `unpaired`.
+* :mod:`mmcl.figures.unpaired` — the chapter `unpaired`;
+* :mod:`mmcl.figures.multiview` — the chapter `multiview`.
 
 Importing this package registers every chapter's explorer in
 :data:`mmcl.widgets.EXPLORERS`.
 """
 
-from . import loss_to_svd, robustness, style, unpaired
+from . import loss_to_svd, multiview, robustness, style, unpaired
 
-__all__ = ["style", "loss_to_svd", "robustness", "unpaired"]
+__all__ = ["style", "loss_to_svd", "robustness", "unpaired", "multiview"]
