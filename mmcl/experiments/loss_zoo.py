@@ -17,6 +17,7 @@ from .._checks import (
     as_int,
     as_nonnegative,
 )
+from .._threads import one_blas_thread
 from ..cca import fit_cca
 from ..data import TwoModalityModel
 from ..losses import spectral_loss
@@ -148,7 +149,8 @@ def spectral_vs_cca(model, *, ns, seeds: int = 3, rng) -> SpectralVsCCA:
                 0.1 * gen.standard_normal((r, X.shape[1])),
                 0.1 * gen.standard_normal((r, Y.shape[1])),
             )
-            fit = polish(X, Y, spectral_loss(), init=start)
+            with one_blas_thread():
+                fit = polish(X, Y, spectral_loss(), init=start, gtol=1e-9)
             cca = fit_cca(X, Y, r)
             sk = CCA(n_components=r, scale=False, max_iter=5000, tol=1e-12).fit(X, Y)
             W, Wc = fit.G1.T @ fit.G2, cca.G1.T @ cca.G2
@@ -222,6 +224,7 @@ def spectral_path(model, n: int, *, rhos, seeds: int = 3, rng) -> SpectralPath:
         noise = gen.standard_normal((r, X.shape[1])), gen.standard_normal((r, Y.shape[1]))
         for k, rho in enumerate(rhos):
             scale = 0.1 / np.sqrt(1.0 + rho)
-            fit = polish(X, Y, spectral_loss(rho), init=(scale * noise[0], scale * noise[1]))
+            with one_blas_thread():
+                fit = polish(X, Y, spectral_loss(rho), init=(scale * noise[0], scale * noise[1]))
             out[:, s, k] = sin_theta(fit.G1.T, cca), sin_theta(fit.G1.T, pls)
     return SpectralPath(rhos, *out)

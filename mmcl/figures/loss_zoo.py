@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_generator
-from ..experiments.loss_zoo import SideBySide
+from ..experiments.loss_zoo_fits import SideBySide
 from ..experiments.sampling import sample_batch
 from ..losses import (
     clip_loss,
@@ -45,7 +45,7 @@ LOSS_COLORS = {
 }
 
 
-def weight_profiles(K, weights: dict, *, rows: int = 40):
+def weight_profiles(K, weights: dict, *, rows: int = 10):
     """Each loss's weights against the logits at one ``K``: how it spends weight.
 
     Left: off-diagonal weights ``n(n-1) beta_ij`` (1 = the linear loss) against
@@ -200,7 +200,7 @@ def side_by_side(outs: dict, *, methods=None):
     return fig
 
 
-def error_vs_n(ns, outs, *, methods=None):
+def error_vs_n(ns, error, unexplained, *, methods, show=None):
     """Subspace error and latent ``1 - R^2`` against the number of pairs at one ``eps``.
 
     Introduced in the chapter `loss_zoo`.
@@ -208,28 +208,29 @@ def error_vs_n(ns, outs, *, methods=None):
     Parameters
     ----------
     ns : array, shape (N,)
-    outs : sequence of SideBySide, length N
-        One result per ``n``, each with a single ``eps``.
-    methods : sequence of str, optional
+    error, unexplained : array, shape (seeds, N, M)
+        As in :class:`~mmcl.experiments.loss_zoo_fits.SideBySide`, one column per ``n``.
+    methods : sequence of str, length M
+    show : sequence of str, optional
+        Methods to draw (default all).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    methods_all = outs[0].methods
-    keep = set(methods_all if methods is None else methods)
-    error = np.stack([o.error[:, 0] for o in outs], axis=1)
-    unexplained = np.stack([o.unexplained[:, 0] for o in outs], axis=1)
+    keep = set(methods if show is None else show)
+    ns = np.asarray(ns)
     fig, axes = figure(2, 1, width=9.0, height=3.4)
     ax1, ax2 = axes[0]
-    _method_bands(ax1, np.asarray(ns), error, methods_all, keep)
-    _method_bands(ax2, np.asarray(ns), unexplained, methods_all, keep)
+    _method_bands(ax1, ns, np.asarray(error), methods, keep)
+    _method_bands(ax2, ns, np.asarray(unexplained), methods, keep)
     for ax in (ax1, ax2):
-        log_ticks(ax, np.asarray(ns))
+        log_ticks(ax, ns)
         ax.set_xlabel("pairs n")
     ax1.set(ylabel=r"$\|\sin\Theta(G_1^\top, U_1)\|_F$ (error)", title="Subspace of the weights")
     ax2.set(ylabel=r"latent $1 - R^2$ (error)", title="Prediction of the latent")
-    ax2.legend(loc="upper right")
+    handles, labels = ax1.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center")
     return fig
 
 
