@@ -116,7 +116,7 @@ def fixed_points(
     --------
     >>> import mmcl
     >>> from mmcl.experiments.loss_to_svd import chapter_sample
-    >>> from mmcl.experiments.loss_zoo import fixed_points
+    >>> from mmcl.experiments.loss_zoo_fits import fixed_points
     >>> X, Y, model = chapter_sample(40, rng=0)
     >>> out = fixed_points(X, Y, 3, [mmcl.infonce_loss(1.0, rho=4.0)], rng=1, steps=20)
     >>> out.selected.shape, bool(out.residual.max() < 1e-6)
@@ -175,7 +175,7 @@ def comparison_losses(n: int, *, rho: float = 4.0) -> dict:
 
     Examples
     --------
-    >>> from mmcl.experiments.loss_zoo import comparison_losses
+    >>> from mmcl.experiments.loss_zoo_fits import comparison_losses
     >>> sorted(comparison_losses(200))
     ['InfoNCE', 'SigLIP']
     """
@@ -252,7 +252,7 @@ def side_by_side(
     Examples
     --------
     >>> import mmcl
-    >>> from mmcl.experiments.loss_zoo import side_by_side
+    >>> from mmcl.experiments.loss_zoo_fits import side_by_side
     >>> model = mmcl.make_model(5, 4, 2, rng=0, signal=4.0)
     >>> out = side_by_side(model, 40, epss=[0.0, 0.5], seeds=1, rng=1, steps=10)
     >>> out.error.shape
