@@ -153,7 +153,7 @@ def test_loss_zoo_figures():
 def test_loss_zoo_explorer_updates_in_place():
     explorer = loss_zoo.explorer(n=40, rng=0)
     assert isinstance(explorer, Explorer)
-    assert explorer.defaults == {"loss": "InfoNCE", "tau": 0.5, "eps": 0.4}
+    assert explorer.defaults == {"loss": "SigLIP", "tau": 0.5, "eps": 0.4}
     data = explorer.compute(**explorer.defaults)
     assert data["beta"].shape == (40, 40) and data["wrong"].any()
     assert data["singular_values"][0] == 1.0

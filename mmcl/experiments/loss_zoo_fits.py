@@ -201,7 +201,7 @@ class SideBySide:
     error : ndarray, shape (seeds, E, M)
         ``||sin Theta||_F`` between the row space of ``G1`` and ``span(U1)``.
     unexplained : ndarray, shape (seeds, E, M)
-        :func:`latent_unexplained` of ``G1``.
+        :func:`~mmcl.experiments.loss_zoo.latent_unexplained` of ``G1``.
     wrong_weight : ndarray, shape (seeds, E, M)
         Mean ``beta_ii`` of the wrongly matched pairs over that of the correct
         ones, at the end point (1 = uniform; NaN for the methods without a

@@ -345,7 +345,7 @@ def explorer(model=None, *, n: int = 200, rng=0) -> Explorer:
 
     taus = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
     controls = {
-        "loss": w.Dropdown(options=list(EXPLORER_LOSSES), value="InfoNCE", description="loss"),
+        "loss": w.Dropdown(options=list(EXPLORER_LOSSES), value="SigLIP", description="loss"),
         "tau": w.SelectionSlider(
             options=[(f"{t:g}", t) for t in taus], value=0.5, description="tau"
         ),
