@@ -155,15 +155,7 @@ def selection_paths(paths: dict, *, baseline: float):
 def _method_bands(ax, x, values, methods, keep):
     for m, name in enumerate(methods):
         if name in keep:
-            dashed = name in ("spectral", "CLIP")
-            band(
-                ax,
-                x,
-                values[:, :, m],
-                label=name,
-                color=LOSS_COLORS[name],
-                ls="--" if dashed else "-",
-            )
+            band(ax, x, values[:, :, m], label=name, color=LOSS_COLORS[name])
 
 
 def side_by_side(outs: dict, *, methods=None):
