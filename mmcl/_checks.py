@@ -22,6 +22,7 @@ __all__ = [
     "as_int",
     "as_price",
     "as_target_fdr",
+    "as_finite",
 ]
 
 
@@ -168,3 +169,11 @@ def as_target_fdr(q) -> float:
     if not 0.0 < q < 1.0:
         raise ValueError(f"target_fdr must lie strictly between 0 and 1; got {q}")
     return q
+
+
+def as_finite(value, name: str) -> float:
+    """Return ``value`` as a finite float (any sign)."""
+    value = _as_real(value, name)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value}")
+    return value

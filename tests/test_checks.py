@@ -13,6 +13,8 @@ import pytest
 import mmcl
 import mmcl.experiments as ex
 from mmcl.experiments import loss_to_svd as ex_loss_to_svd
+from mmcl.experiments import loss_zoo as ex_loss_zoo
+from mmcl.experiments import loss_zoo_fits as ex_loss_zoo_fits
 from mmcl.experiments import multiview as ex_multiview
 from mmcl.experiments import multiview_cleaning as ex_multiview_cleaning
 from mmcl.experiments import paper as ex_paper
@@ -1648,6 +1650,129 @@ bad(
 )
 
 
+# --- the chapter loss_zoo ------------------------------------------------------------
+bad(F.infonce_loss, "tau zero", lambda: F.infonce_loss(tau=0.0), ValueError, "tau")
+bad(F.infonce_loss, "tau negative", lambda: F.infonce_loss(tau=-1.0), ValueError, "tau")
+bad(F.infonce_loss, "rho negative", lambda: F.infonce_loss(rho=-0.1), ValueError, "rho")
+bad(F.InfoNCELoss, "tau a string", lambda: F.InfoNCELoss(tau="1"), TypeError, "tau")
+bad(F.siglip_loss, "t zero", lambda: F.siglip_loss(t=0.0), ValueError, "t")
+bad(F.siglip_loss, "t negative", lambda: F.siglip_loss(t=-2.0), ValueError, "t")
+bad(F.siglip_loss, "b infinite", lambda: F.siglip_loss(b=-np.inf), ValueError, "b")
+bad(F.siglip_loss, "b NaN", lambda: F.siglip_loss(b=np.nan), ValueError, "b")
+bad(F.siglip_loss, "rho negative", lambda: F.siglip_loss(rho=-1.0), ValueError, "rho")
+bad(F.SigLIPLoss, "b a string", lambda: F.SigLIPLoss(b="-10"), TypeError, "b")
+bad(F.spectral_loss, "rho negative", lambda: F.spectral_loss(rho=-1.0), ValueError, "rho")
+bad(F.SpectralLoss, "rho infinite", lambda: F.SpectralLoss(rho=np.inf), ValueError, "rho")
+bad(F.dcl_loss, "tau zero", lambda: F.dcl_loss(tau=0.0), ValueError, "tau")
+bad(F.DCLLoss, "rho negative", lambda: F.DCLLoss(rho=-1.0), ValueError, "rho")
+bad(F.vse_loss, "margin negative", lambda: F.vse_loss(margin=-0.1), ValueError, "margin")
+bad(F.VSELoss, "margin None", lambda: F.VSELoss(margin=None), TypeError, "margin")
+bad(
+    F.LogitLoss,
+    "spectral cross_covariance: G1 wrong width",
+    lambda: F.spectral_loss().cross_covariance(G1[:, :3], G2, X, Y),
+    ValueError,
+    "G1",
+)
+Z = ex_loss_zoo
+bad(
+    Z.latent_unexplained,
+    "model not a model",
+    lambda: Z.latent_unexplained(X, G1),
+    TypeError,
+    "model",
+)
+bad(
+    Z.latent_unexplained,
+    "G1 wrong width",
+    lambda: Z.latent_unexplained(model, np.ones((2, 3))),
+    ValueError,
+    "G1",
+)
+bad(
+    Z.spectral_vs_cca,
+    "model not a model",
+    lambda: Z.spectral_vs_cca(None, ns=[50], rng=0),
+    TypeError,
+    "model",
+)
+bad(Z.spectral_vs_cca, "ns one", lambda: Z.spectral_vs_cca(model, ns=[1], rng=0), ValueError, "ns")
+bad(
+    Z.spectral_vs_cca,
+    "seeds zero",
+    lambda: Z.spectral_vs_cca(model, ns=[50], seeds=0, rng=0),
+    ValueError,
+    "seeds",
+)
+bad(
+    Z.spectral_path,
+    "rhos negative",
+    lambda: Z.spectral_path(model, 50, rhos=[-1.0], rng=0),
+    ValueError,
+    "rhos",
+)
+bad(Z.spectral_path, "n one", lambda: Z.spectral_path(model, 1, rhos=[0.0], rng=0), ValueError, "n")
+ZF = ex_loss_zoo_fits
+bad(
+    ZF.fixed_points,
+    "loss without rho",
+    lambda: ZF.fixed_points(X, Y, 2, [mmcl.infonce_loss()], rng=0),
+    ValueError,
+    "losses",
+)
+bad(
+    ZF.fixed_points,
+    "losses not losses",
+    lambda: ZF.fixed_points(X, Y, 2, ["clip"], rng=0),
+    ValueError,
+    "losses",
+)
+bad(
+    ZF.fixed_points,
+    "r too large",
+    lambda: ZF.fixed_points(X, Y, 4, [mmcl.infonce_loss(rho=1.0)], rng=0),
+    ValueError,
+    "r",
+)
+bad(
+    ZF.fixed_points,
+    "lr zero",
+    lambda: ZF.fixed_points(X, Y, 2, [mmcl.infonce_loss(rho=1.0)], rng=0, lr=0.0),
+    ValueError,
+    "lr",
+)
+bad(ZF.comparison_losses, "n two", lambda: ZF.comparison_losses(2), ValueError, "n")
+bad(ZF.comparison_losses, "rho zero", lambda: ZF.comparison_losses(50, rho=0.0), ValueError, "rho")
+bad(
+    ZF.side_by_side,
+    "model not a model",
+    lambda: ZF.side_by_side("m", 50, epss=[0.0], rng=0),
+    TypeError,
+    "model",
+)
+bad(
+    ZF.side_by_side,
+    "n below d",
+    lambda: ZF.side_by_side(model, 4, epss=[0.0], rng=0),
+    ValueError,
+    "n",
+)
+bad(
+    ZF.side_by_side,
+    "eps above one",
+    lambda: ZF.side_by_side(model, 30, epss=[1.5], rng=0),
+    ValueError,
+    "epss",
+)
+bad(
+    ZF.side_by_side,
+    "seeds zero",
+    lambda: ZF.side_by_side(model, 30, epss=[0.0], seeds=0, rng=0),
+    ValueError,
+    "seeds",
+)
+
+
 MV, MC = ex_multiview, ex_multiview_cleaning
 VIEWS = {"a": rng.standard_normal((30, 3)), "b": rng.standard_normal((30, 2))}
 LABELS = np.arange(30) % 3
@@ -1786,6 +1911,8 @@ NOTHING_TO_CHECK = {
 }
 RUNNER_MODULES = (
     ex_loss_to_svd,
+    ex_loss_zoo,
+    ex_loss_zoo_fits,
     ex_robustness,
     ex_robustness_fits,
     ex_sampling,

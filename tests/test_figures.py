@@ -7,10 +7,11 @@ from matplotlib.figure import Figure
 
 import mmcl
 from mmcl.experiments import robustness_model, robustness_sweep
+from mmcl.experiments.loss_zoo_fits import METHODS, SideBySide
 from mmcl.experiments.robustness_fits import ClipVsLinear, DigitsSweep
 from mmcl.experiments.unpaired import detection_sweep, fdr_calibration
 from mmcl.experiments.unpaired_gain import unpaired_gain
-from mmcl.figures import loss_to_svd, multiview, robustness, style, unpaired
+from mmcl.figures import loss_to_svd, loss_zoo, multiview, robustness, style, unpaired
 from mmcl.widgets import Explorer
 
 pytestmark = pytest.mark.usefixtures("close_figures")
@@ -117,6 +118,49 @@ def test_loss_to_svd_explorer_bad_input(grid_problem):
         loss_to_svd.explorer(X, Y, grid="not a grid")
     with pytest.raises(ValueError, match="grid"):
         loss_to_svd.explorer(X[:, :4], Y, grid)
+
+
+# --- the chapter loss_zoo ---------------------------------------------------------------
+
+
+def test_loss_zoo_figures():
+    rng = np.random.default_rng(0)
+    K = rng.standard_normal((12, 12))
+    weights = {
+        "linear": mmcl.linear_loss().weights(np.eye(12), np.eye(12), K, np.eye(12)),
+        "spectral": mmcl.spectral_loss().weights(np.eye(12), np.eye(12), K, np.eye(12)),
+    }
+    _drawn(loss_zoo.weight_profiles(K, weights, rows=5))
+    rhos = np.array([0.0, 1.0, 10.0])
+    _drawn(loss_zoo.spectral_path(rhos, np.ones((2, 3)), np.zeros((2, 3))))
+    selected = np.array([[2, 3], [0, 1]])
+    _drawn(loss_zoo.selection_paths({"a": ([0.1, 1.0], selected, [0.5, 0.2])}, baseline=0.3))
+    shape = (2, 3, len(METHODS))
+    out = SideBySide(
+        np.array([0.0, 0.5, 1.0]),
+        METHODS,
+        rng.random(shape),
+        rng.random(shape),
+        np.ones(shape),
+        np.ones(shape, dtype=bool),
+    )
+    _drawn(loss_zoo.side_by_side({"isotropic": out, "structured": out}))
+    _drawn(loss_zoo.error_vs_n([50, 100, 200], out.error, out.unexplained, methods=METHODS))
+    with pytest.raises(TypeError, match="outs"):
+        loss_zoo.side_by_side({"x": "not a result"})
+
+
+def test_loss_zoo_explorer_updates_in_place():
+    explorer = loss_zoo.explorer(n=40, rng=0)
+    assert isinstance(explorer, Explorer)
+    assert explorer.defaults == {"loss": "SigLIP", "tau": 0.5, "eps": 0.4}
+    data = explorer.compute(**explorer.defaults)
+    assert data["beta"].shape == (40, 40) and data["wrong"].any()
+    assert data["singular_values"][0] == 1.0
+    fig = _drawn(explorer.render(), render=True)
+    for loss in loss_zoo.EXPLORER_LOSSES:
+        assert explorer.render(loss=loss, tau=0.1, eps=0.0) is fig  # updated in place
+    _drawn(explorer.figure(loss="SigLIP"), render=True)
 
 
 # --- the chapter robustness ------------------------------------------------------------
@@ -305,7 +349,7 @@ def test_every_figure_function_is_exercised_here():
     source = Path(__file__).read_text()
     missing = [
         f"{module.__name__}.{name}"
-        for module in (style, loss_to_svd, robustness, unpaired, multiview)
+        for module in (style, loss_to_svd, loss_zoo, robustness, unpaired, multiview)
         for name in module.__all__
         if inspect.isfunction(getattr(module, name))
         and f"{module.__name__.rsplit('.', 1)[1]}.{name}(" not in source

@@ -1,6 +1,8 @@
 """Experiment runners, one module per chapter (sweeps that return dataclasses, no plotting).
 
 * :mod:`mmcl.experiments.loss_to_svd` — the chapter `loss_to_svd`;
+* :mod:`mmcl.experiments.loss_zoo` and :mod:`mmcl.experiments.loss_zoo_fits` — the chapter
+  `loss_zoo`;
 * :mod:`mmcl.experiments.robustness`, :mod:`mmcl.experiments.robustness_fits` and
   :mod:`mmcl.experiments.sampling` — the chapter `robustness`;
 * :mod:`mmcl.experiments.unpaired`, :mod:`mmcl.experiments.unpaired_gain` and
@@ -11,6 +13,8 @@
 
 from . import (
     loss_to_svd,
+    loss_zoo,
+    loss_zoo_fits,
     multiview,
     multiview_cleaning,
     paper,
@@ -34,6 +38,8 @@ from .sampling import Batch, sample_batch
 
 __all__ = [
     "loss_to_svd",
+    "loss_zoo",
+    "loss_zoo_fits",
     "robustness",
     "robustness_fits",
     "sampling",

@@ -2,7 +2,9 @@
 
 :class:`LogitLoss` is the base class of every loss and the place to start
 when adding one (see :mod:`mmcl.losses.base`); :mod:`mmcl.losses.family`
-holds the (phi, psi) family of the paper with CLIP and the linear loss.
+holds the (phi, psi) family of the paper with CLIP and the linear loss;
+:mod:`mmcl.losses.zoo` the losses practitioners use (InfoNCE, SigLIP, the
+spectral contrastive loss, DCL, VSE++; chapter `loss_zoo`).
 """
 
 from .base import (
@@ -20,6 +22,18 @@ from .family import (
     linear_loss,
     weighted_cross_covariance,
 )
+from .zoo import (
+    DCLLoss,
+    InfoNCELoss,
+    SigLIPLoss,
+    SpectralLoss,
+    VSELoss,
+    dcl_loss,
+    infonce_loss,
+    siglip_loss,
+    spectral_loss,
+    vse_loss,
+)
 
 __all__ = [
     "LogitLoss",
@@ -33,4 +47,14 @@ __all__ = [
     "finite_difference_gradient",
     "finite_difference_hessian",
     "weighted_cross_covariance",
+    "InfoNCELoss",
+    "SigLIPLoss",
+    "SpectralLoss",
+    "DCLLoss",
+    "VSELoss",
+    "infonce_loss",
+    "siglip_loss",
+    "spectral_loss",
+    "dcl_loss",
+    "vse_loss",
 ]
