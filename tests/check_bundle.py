@@ -60,15 +60,28 @@ def check(site: Path, notebook: str) -> None:
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
     top = names[0].split("/")[0]
-    required = [f"{top}/{p}" for p in ("README.md", "LICENSE", "Makefile", "pyproject.toml",
-                                       "requirements.txt", "mmcl/__init__.py", notebook)]
+    required = [
+        f"{top}/{p}"
+        for p in (
+            "README.md",
+            "LICENSE",
+            "Makefile",
+            "pyproject.toml",
+            "requirements.txt",
+            "mmcl/__init__.py",
+            notebook,
+        )
+    ]
     missing = [p for p in required if p not in names]
     if missing:
         sys.exit(f"the bundle lacks {missing}")
     with zipfile.ZipFile(wheel) as zf:
         in_wheel = {n for n in zf.namelist() if n.startswith("mmcl/")}
-    in_package = {str(p.relative_to(ROOT)) for p in (ROOT / "mmcl").rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts}
+    in_package = {
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "mmcl").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     if in_package - in_wheel:
         sys.exit(f"the wheel lacks package files: {sorted(in_package - in_wheel)}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,19 +90,49 @@ def check(site: Path, notebook: str) -> None:
         folder, venv = tmp / top, tmp / "venv"
         py = venv / "bin" / "python"
         step("fresh virtual environment", lambda: run([sys.executable, "-m", "venv", str(venv)]))
-        step("install the unzipped mmcl (+ nbclient, ipykernel)", lambda: run(
-            [str(py), "-m", "pip", "install", "--quiet", str(folder), "nbclient", "ipykernel"]))
+        step(
+            "install the unzipped mmcl (+ nbclient, ipykernel)",
+            lambda: run(
+                [str(py), "-m", "pip", "install", "--quiet", str(folder), "nbclient", "ipykernel"]
+            ),
+        )
         where = run([str(py), "-c", "import mmcl; print(mmcl.__file__)"], cwd=tmp).stdout.strip()
         if not where.startswith(str(venv)):
             sys.exit(f"mmcl was imported from {where}, not from the fresh environment")
-        out = step(f"execute {notebook} from the unzipped copy", lambda: run(
-            [str(py), "-c", RUN_NOTEBOOK, str(folder / notebook), str((folder / notebook).parent)],
-            cwd=folder / Path(notebook).parent, env={"PATH": f"{venv / 'bin'}:/usr/bin:/bin",
-                                                     "MPLBACKEND": "Agg", "HOME": str(tmp)}))
+        out = step(
+            f"execute {notebook} from the unzipped copy",
+            lambda: run(
+                [
+                    str(py),
+                    "-c",
+                    RUN_NOTEBOOK,
+                    str(folder / notebook),
+                    str((folder / notebook).parent),
+                ],
+                cwd=folder / Path(notebook).parent,
+                env={
+                    "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+                    "MPLBACKEND": "Agg",
+                    "HOME": str(tmp),
+                },
+            ),
+        )
         print(out.stdout.strip())
-        step("install the wheel", lambda: run(
-            [str(py), "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps",
-             str(wheel)]))
+        step(
+            "install the wheel",
+            lambda: run(
+                [
+                    str(py),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--force-reinstall",
+                    "--no-deps",
+                    str(wheel),
+                ]
+            ),
+        )
         version = run([str(py), "-c", "import mmcl; print(mmcl.__version__)"], cwd=tmp).stdout
         print(f"the wheel imports: mmcl {version.strip()}")
     print("bundle and wheel: ok")

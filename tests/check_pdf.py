@@ -17,8 +17,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_PAGES = 40
-RAW_TEX = re.compile(r"\\(frac|mathbb|mathcal|operatorname|begin|end|sum|sqrt|left|right|top)\b"
-                     r"|\$\$|\\\(|\\\[")
+RAW_TEX = re.compile(
+    r"\\(frac|mathbb|mathcal|operatorname|begin|end|sum|sqrt|left|right|top)\b"
+    r"|\$\$|\\\(|\\\["
+)
 
 
 def chapter_titles() -> list[str]:
@@ -61,12 +63,14 @@ def check(pdf: Path) -> None:
     for number, page in enumerate(pages, 1):
         for match in RAW_TEX.finditer(page):
             start = max(0, match.start() - 40)
-            problems.append(f"raw TeX on page {number}: ...{page[start:match.end() + 40]!r}")
+            problems.append(f"raw TeX on page {number}: ...{page[start : match.end() + 40]!r}")
     if problems:
         sys.exit("PDF check failed:\n  " + "\n  ".join(problems[:20]))
     size = pdf.stat().st_size / 2**20
-    print(f"PDF check: {len(pages)} pages, {len(chapter_titles())} chapter titles in order, "
-          f"no raw TeX ({size:.1f} MiB)")
+    print(
+        f"PDF check: {len(pages)} pages, {len(chapter_titles())} chapter titles in order, "
+        f"no raw TeX ({size:.1f} MiB)"
+    )
 
 
 if __name__ == "__main__":

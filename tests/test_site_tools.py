@@ -56,23 +56,27 @@ def test_every_chapter_starts_with_the_install_cell():
         cell = launch.first_code_cell(json.loads(path.read_text()))
         assert cell is not None, path
         tags = cell.get("metadata", {}).get("tags", [])
-        assert "".join(cell["source"]) == expected and launch.TAG in tags and "remove-cell" in tags, (
-            f"{path.name}: run `.venv/bin/python book/_ext/launch.py` to write the install cell"
-        )
+        assert (
+            "".join(cell["source"]) == expected and launch.TAG in tags and "remove-cell" in tags
+        ), f"{path.name}: run `.venv/bin/python book/_ext/launch.py` to write the install cell"
 
 
 def test_install_cell_names_the_repository_only_when_there_is_one():
     assert "git+" not in launch.install_cell("")
-    assert "<" not in launch.install_cell("")               # no placeholder
+    assert "<" not in launch.install_cell("")  # no placeholder
     cell = launch.install_cell("https://github.com/org/book/", "stable")
     assert '"mmcl @ git+https://github.com/org/book@stable"' in cell
 
 
 def test_launch_buttons_only_with_a_repository():
     def configured(url):
-        options = {"launch_buttons": {"binderhub_url": "https://mybinder.org",
-                                      "colab_url": "https://colab.research.google.com",
-                                      "notebook_interface": "jupyterlab"}}
+        options = {
+            "launch_buttons": {
+                "binderhub_url": "https://mybinder.org",
+                "colab_url": "https://colab.research.google.com",
+                "notebook_interface": "jupyterlab",
+            }
+        }
         if url:
             options["repository_url"] = url
         config = SimpleNamespace(html_theme_options=options)
