@@ -1,13 +1,23 @@
 """Experiment runners, one module per chapter (sweeps that return dataclasses, no plotting).
 
-* :mod:`mmcl.experiments.loss_to_svd` — the chapter `loss_to_svd`;
+* :mod:`mmcl.experiments.loss_to_svd` and :mod:`mmcl.experiments.loss_to_svd_threshold` — the
+  chapter `loss_to_svd`;
 * :mod:`mmcl.experiments.robustness`, :mod:`mmcl.experiments.robustness_fits` and
   :mod:`mmcl.experiments.sampling` — the chapter `robustness`;
 * :mod:`mmcl.experiments.unpaired`, :mod:`mmcl.experiments.unpaired_gain` and
   :mod:`mmcl.experiments.paper` — the chapter `unpaired`.
 """
 
-from . import loss_to_svd, paper, robustness, robustness_fits, sampling, unpaired, unpaired_gain
+from . import (
+    loss_to_svd,
+    loss_to_svd_threshold,
+    paper,
+    robustness,
+    robustness_fits,
+    sampling,
+    unpaired,
+    unpaired_gain,
+)
 from .loss_to_svd import SelectionGrid, selection_grid
 from .robustness import (
     NOISE_TYPES,
@@ -22,6 +32,7 @@ from .sampling import Batch, sample_batch
 
 __all__ = [
     "loss_to_svd",
+    "loss_to_svd_threshold",
     "robustness",
     "robustness_fits",
     "sampling",
