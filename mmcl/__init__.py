@@ -26,7 +26,6 @@ from .data import (
     mismatch,
     sample_unpaired,
 )
-from .datasets import load_digit_halves
 from .experiments.loss_to_svd import SelectionGrid, selection_grid
 from .losses import (
     CLIPLoss,
@@ -105,7 +104,6 @@ __all__ = [
     "mismatch",
     "UnpairedSample",
     "sample_unpaired",
-    "load_digit_halves",
     # Baselines
     "unimodal_contrastive",
     "unimodal_contrastive_population",

@@ -7,10 +7,11 @@ from matplotlib.figure import Figure
 
 import mmcl
 from mmcl.experiments import robustness_model, robustness_sweep
-from mmcl.experiments.robustness_fits import ClipVsLinear, DigitsSweep
+from mmcl.experiments.loss_to_svd_threshold import SelectionThresholds
+from mmcl.experiments.robustness_fits import ClipVsLinear
 from mmcl.experiments.unpaired import detection_sweep, fdr_calibration
 from mmcl.experiments.unpaired_gain import unpaired_gain
-from mmcl.figures import loss_to_svd, robustness, style, unpaired
+from mmcl.figures import loss_to_svd, loss_to_svd_threshold, robustness, style, unpaired
 from mmcl.widgets import Explorer
 
 pytestmark = pytest.mark.usefixtures("close_figures")
@@ -87,6 +88,20 @@ def test_loss_to_svd_figures(grid_problem):
     _drawn(fig)
 
 
+def test_threshold_spread():
+    study = SelectionThresholds(
+        tau_rho=np.array([2.0, 8.0, 1.0]),
+        bracket=np.array([[1.5, 2.5], [6.0, 10.0], [0.8, 1.2]]),
+        noise_scale=np.array([1.0, 2.0, 0.5]),
+        signal_scale=np.array([40.0, 9.0, 30.0]),
+        gap_scale=np.array([2.0, 5.0, 1.0]),
+        snr=np.array([5.0, 20.0, 3.0]),
+    )
+    _drawn(loss_to_svd_threshold.threshold_spread(study, ["a", "b", "c"]))
+    with pytest.raises(TypeError, match="thresholds"):
+        loss_to_svd_threshold.threshold_spread({"tau_rho": 1}, ["a"])
+
+
 def test_loss_to_svd_explorer(grid_problem):
     X, Y, grid = grid_problem
     explorer = loss_to_svd.explorer(X, Y, grid)
@@ -107,6 +122,10 @@ def test_loss_to_svd_explorer(grid_problem):
     fig = _drawn(explorer.figure(), render=True)
     assert len(fig.axes) >= 2
     _drawn(explorer.figure(tau=2.0))
+    # a slider move updates the live figure in place
+    live = explorer.render()
+    assert explorer.render(tau=2.0) is live
+    assert "tau = 2" in live.texts[0].get_text() or "tau = 2" in live._suptitle.get_text()
 
 
 def test_loss_to_svd_explorer_bad_input(grid_problem):
@@ -153,6 +172,7 @@ def test_robustness_figures(sweep):
         tau=np.array([1.0]),
         linear=np.full((2, 2), 0.3),
         clip=np.full((2, 2, 1, 2), 0.4),
+        polished=np.full((2, 2, 1), np.nan),
     )
     by_tau = ClipVsLinear(
         steps=np.array([0, 10]),
@@ -160,18 +180,9 @@ def test_robustness_figures(sweep):
         tau=np.array([0.5, 1.0]),
         linear=np.full((2, 1), 0.3),
         clip=np.full((2, 1, 2, 2), 0.4),
+        polished=np.full((2, 1, 2), 0.35),
     )
     _drawn(robustness.clip_vs_linear_figure(by_eps, by_tau))
-    digits = DigitsSweep(
-        eps=np.array([0.0, 0.5]),
-        probe_mmcl=np.full((2, 2), 0.8),
-        probe_unimodal_cl=np.full(2, 0.7),
-        probe_pca=np.full(2, 0.75),
-        probe_raw=np.full(2, 0.9),
-        retrieval=np.full((2, 2), 0.05),
-        chance=0.002,
-    )
-    _drawn(robustness.digits_figure(digits))
     fig = matplotlib.pyplot.figure()
     robustness.robustness_bars(
         fig,
@@ -245,7 +256,7 @@ def test_every_figure_function_is_exercised_here():
     source = Path(__file__).read_text()
     missing = [
         f"{module.__name__}.{name}"
-        for module in (style, loss_to_svd, robustness, unpaired)
+        for module in (style, loss_to_svd, loss_to_svd_threshold, robustness, unpaired)
         for name in module.__all__
         if inspect.isfunction(getattr(module, name))
         and f"{module.__name__.rsplit('.', 1)[1]}.{name}(" not in source

@@ -27,7 +27,7 @@ from .robustness import (
     robustness_model,
     robustness_sweep,
 )
-from .robustness_fits import ClipVsLinear, DigitsSweep, clip_vs_linear, digits_sweep
+from .robustness_fits import ClipVsLinear, clip_vs_linear
 from .sampling import Batch, sample_batch
 
 __all__ = [
@@ -49,8 +49,6 @@ __all__ = [
     "first_order_constant",
     "ClipVsLinear",
     "clip_vs_linear",
-    "DigitsSweep",
-    "digits_sweep",
     "Batch",
     "sample_batch",
 ]
