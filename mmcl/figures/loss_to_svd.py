@@ -292,25 +292,27 @@ def beta_spectrum_view(
     rel, lim = _log_weights(beta, n_show)
     im = ax1.imshow(rel, vmin=-lim, vmax=lim, cmap="PuOr_r", interpolation="nearest")
     ax1.grid(False)
-    ax1.set(title=r"$\log_{10}\,(n(n-1)\,\beta_{ij})$, $i \ne j$", xlabel="j", ylabel="i")
+    # plain text (no mathtext) and plain tick labels: the view is redrawn on every move
+    ax1.set(title="log10 of n(n−1) βᵢⱼ, i ≠ j", xlabel="j", ylabel="i")
     fig.colorbar(im, cax=cax).set_label("0 = linear loss", fontsize=9)
     k = np.arange(1, len(singular_values) + 1)
     grey, orange = "#bbbbbb", METHOD_COLORS["CLIP"]
-    bars = ax2.bar(k - 0.2, singular_values, width=0.4, color=grey, label=r"$S(\hat\beta)$")
+    bars = ax2.bar(k - 0.2, singular_values, width=0.4, color=grey, label="S(β̂)")
     ax2.bar(
         k + 0.2,
         linear_singular_values,
         width=0.4,
         color=METHOD_COLORS["linear"],
-        label=r"$S_{\rm lin}$",
+        label="S_lin",
     )
     ax2.bar([np.nan], [np.nan], color=orange, label="selected")
     ax2.set_yscale("log")
     low = min(np.min(singular_values), np.min(linear_singular_values))
     ax2.set_ylim(low / 3, np.max(linear_singular_values) * 30)
     ax2.yaxis.set_minor_locator(mpl.ticker.NullLocator())
+    ax2.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax2.set_xticks(k)
-    ax2.set(xlabel="singular index k", ylabel=r"singular value $\sigma_k$", title="Spectra")
+    ax2.set(xlabel="singular index k", ylabel="singular value σₖ", title="Spectra")
     ax2.legend(loc="upper right", ncol=3, fontsize=9)
     heading = fig.suptitle(title, fontsize=10)
 

@@ -306,15 +306,17 @@ def robustness_bars(fig, data, params):
     the title in place (the axes are fixed: from 0 to the largest possible
     error ``sqrt(r)``). Introduced in the chapter `robustness`.
     """
-    ax = fig.add_subplot(1, 1, 1)
+    fig.set_layout_engine("none")  # fixed margins: no layout pass on every redraw
+    ax = fig.add_axes((0.12, 0.15, 0.84, 0.74))
     names = list(data["errors"])
     ceiling = np.sqrt(data["r"])
     bars = ax.bar(names, np.zeros(len(names)), color=[METHOD_COLORS[k] for k in names])
     spread = ax.vlines(np.arange(len(names)), 0, 0, color=PALETTE[7], lw=1.5)
     ax.axhline(ceiling, color=PALETTE[7], ls=":", lw=1, zorder=0)
-    ax.text(-0.45, ceiling, r"largest possible error $\sqrt{r}$", va="bottom", fontsize=9)
+    # plain text (no mathtext): the view is redrawn on every slider move
+    ax.text(-0.45, ceiling, "largest possible error √r", va="bottom", fontsize=9)
     ax.set_ylim(0, ceiling * 1.15)
-    ax.set_ylabel(r"subspace error $\|\sin\Theta(\cdot, U_1)\|_F$")
+    ax.set_ylabel("subspace error ‖sin Θ(·, U₁)‖_F")
     ax.set_xlabel("method (bars: mean over samples; lines: one standard deviation)")
     title = ax.set_title("", fontsize=10)
 
