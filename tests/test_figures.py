@@ -212,8 +212,16 @@ def test_robustness_explorer(small_robustness_explorer):
     # Unimodal methods ignore the pairing; MMCL with every pair broken is far worse.
     np.testing.assert_array_equal(broken["errors"]["PCA"], data["errors"]["PCA"])
     assert np.mean(broken["errors"]["MMCL"]) > np.mean(data["errors"]["MMCL"]) + 0.3
+    # only the default setting is computed when the explorer is built
+    assert robustness._robustness_table.cache_info().currsize == 1
     _drawn(explorer.figure(), render=True)
     _drawn(explorer.figure(noise="isotropic", coherent=False, n=500))
+    # a slider move updates the bars of the live figure in place
+    live = explorer.render()
+    height = live.axes[0].patches[0].get_height()
+    assert explorer.render(eps=1.0) is live
+    assert live.axes[0].patches[0].get_height() > height + 0.3
+    assert "eps = 1" in live.axes[0].get_title()
 
 
 # --- the chapter unpaired ----------------------------------------------------------------

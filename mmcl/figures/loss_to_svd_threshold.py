@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import numpy as np
 
 from ..experiments.loss_to_svd_threshold import SelectionThresholds
@@ -81,10 +82,15 @@ def threshold_spread(thresholds, labels):
         )
     ax2.set_xscale("log")
     ax2.set_yscale("log")
+    plain = mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}")
+    for axis in (ax2.xaxis, ax2.yaxis):
+        axis.set_major_locator(mpl.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(mpl.ticker.NullFormatter())
     ax2.set(
         xlabel=r"top signal-to-noise ratio $\lambda_{\max}(\hat\Sigma_x)/\nu_x$",
         ylabel=r"$\tau\rho^*/(\nu_x\nu_y)$",
         title="What is left of the spread",
     )
-    fig.legend(loc="outside lower center", ncol=min(len(labels), 5))
+    fig.legend(loc="outside lower center", ncol=min(len(labels), 3))
     return fig
