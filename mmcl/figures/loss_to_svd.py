@@ -430,4 +430,4 @@ def explorer(X=None, Y=None, grid=None, *, r: int = 3, n: int = 80, rng=0) -> Ex
         )
 
     controls = {"tau": slider("tau", taus, 1.0), "rho": slider("rho", rhos, 0.2)}
-    return Explorer(compute, draw, controls, figsize=(9.5, 3.8))
+    return Explorer(compute, draw, controls, figsize=(8.5, 3.4))
