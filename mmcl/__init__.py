@@ -27,7 +27,7 @@ from .data import (
     mismatch,
     sample_unpaired,
 )
-from .datasets import load_digit_halves, load_multiple_features
+from .datasets import load_multiple_features
 from .experiments.loss_to_svd import SelectionGrid, selection_grid
 from .losses import (
     CLIPLoss,
@@ -126,7 +126,6 @@ __all__ = [
     "mismatch",
     "UnpairedSample",
     "sample_unpaired",
-    "load_digit_halves",
     "load_multiple_features",
     # Baselines
     "unimodal_contrastive",

@@ -13,6 +13,7 @@ import pytest
 import mmcl
 import mmcl.experiments as ex
 from mmcl.experiments import loss_to_svd as ex_loss_to_svd
+from mmcl.experiments import loss_to_svd_threshold as ex_threshold
 from mmcl.experiments import loss_zoo as ex_loss_zoo
 from mmcl.experiments import loss_zoo_fits as ex_loss_zoo_fits
 from mmcl.experiments import multiview as ex_multiview
@@ -1198,6 +1199,63 @@ bad(
     ValueError,
     "truth",
 )
+bad(
+    E.chapter_sample,
+    "scale zero",
+    lambda: E.chapter_sample(10, rng=0, scale=0.0),
+    ValueError,
+    "scale",
+)
+T = ex_threshold
+bad(
+    T.selection_thresholds,
+    "one pair not in a list",
+    lambda: T.selection_thresholds((X, Y), 2, rng=0),
+    TypeError,
+    "samples",
+)
+bad(
+    T.selection_thresholds,
+    "low above high",
+    lambda: T.selection_thresholds([(X, Y)], 2, rng=0, low=5.0, high=1.0),
+    ValueError,
+    "low",
+)
+bad(
+    T.selection_thresholds,
+    "high negative",
+    lambda: T.selection_thresholds([(X, Y)], 2, rng=0, high=-1.0),
+    ValueError,
+    "high",
+)
+bad(
+    T.selection_thresholds,
+    "iters negative",
+    lambda: T.selection_thresholds([(X, Y)], 2, rng=0, iters=-1),
+    ValueError,
+    "iters",
+)
+bad(
+    T.selection_thresholds,
+    "rank too large",
+    lambda: T.selection_thresholds([(X, Y)], 9, rng=0),
+    ValueError,
+    "r",
+)
+bad(
+    T.selection_thresholds,
+    "mismatched rows",
+    lambda: T.selection_thresholds([(X, Y[:-1])], 2, rng=0),
+    ValueError,
+    "rows",
+)
+bad(
+    T.selection_thresholds,
+    "rng None",
+    lambda: T.selection_thresholds([(X, Y)], 2, rng=None),
+    TypeError,
+    "rng",
+)
 R = ex_robustness
 bad(R.robustness_model, "unknown noise", lambda: R.robustness_model("pink"), ValueError, "noise")
 bad(
@@ -1343,35 +1401,12 @@ bad(
     TypeError,
     "rng",
 )
-bad(RF.digits_sweep, "epss above 1", lambda: RF.digits_sweep(epss=[2.0], rng=0), ValueError, "epss")
 bad(
-    RF.digits_sweep,
-    "seeds zero",
-    lambda: RF.digits_sweep(epss=[0.0], seeds=0, rng=0),
-    ValueError,
-    "seeds",
-)
-bad(RF.digits_sweep, "rng None", lambda: RF.digits_sweep(epss=[0.0], rng=None), TypeError, "rng")
-bad(
-    RF.digits_sweep,
-    "test_size zero",
-    lambda: RF.digits_sweep(epss=[0.0], seeds=1, rng=0, test_size=0),
-    ValueError,
-    "test_size",
-)
-bad(
-    RF.digits_sweep,
-    "r zero",
-    lambda: RF.digits_sweep(epss=[0.0], r=0, seeds=1, rng=0),
-    ValueError,
-    "r",
-)
-bad(
-    RF.digits_sweep,
-    "ridge negative",
-    lambda: RF.digits_sweep(epss=[0.0], seeds=1, rng=0, ridge=-1.0),
-    ValueError,
-    "ridge",
+    RF.clip_vs_linear,
+    "polish not a bool",
+    lambda: RF.clip_vs_linear(square, n=10, epss=[0.0], rng=0, polish="yes"),
+    TypeError,
+    "polish",
 )
 S = ex_sampling
 bad(
@@ -1894,7 +1929,7 @@ def test_bad_input_is_refused_with_a_message_naming_the_argument(target, call, e
     )
 
 
-# Public names with nothing to validate: the results (dataclasses) and a loader without arguments.
+# Public names with nothing to validate: the results (dataclasses).
 NOTHING_TO_CHECK = {
     "SVDFit",
     "GDFit",
@@ -1905,12 +1940,12 @@ NOTHING_TO_CHECK = {
     "UnpairedFit",
     "PaperFit",
     "CCAFit",
-    "load_digit_halves",
     "load_multiple_features",
     "CleanFit",
 }
 RUNNER_MODULES = (
     ex_loss_to_svd,
+    ex_threshold,
     ex_loss_zoo,
     ex_loss_zoo_fits,
     ex_robustness,

@@ -1,9 +1,8 @@
-"""mmcl.experiments.robustness_fits: CLIP by gradient descent, and the digit halves."""
+"""mmcl.experiments.robustness_fits: CLIP by gradient descent (and polished) under mismatch."""
 
 import numpy as np
-import pytest
 
-from mmcl.experiments import clip_vs_linear, digits_sweep, robustness_model
+from mmcl.experiments import clip_vs_linear, robustness_model
 
 
 def test_clip_vs_linear_shapes_and_shared_start():
@@ -43,16 +42,15 @@ def test_clip_at_high_temperature_tracks_the_linear_loss():
     np.testing.assert_allclose(out.clip[:, 0, 0, -1], out.linear[:, 0], atol=1e-3)
 
 
-# --- the digits ---------------------------------------------------------------------
-
-
-def test_digits_sweep():
-    out = digits_sweep(epss=[0.0, 1.0], r=10, seeds=2, rng=0, test_size=300)
-    assert out.probe_mmcl.shape == out.retrieval.shape == (2, 2)
-    assert out.probe_pca.shape == out.probe_unimodal_cl.shape == out.probe_raw.shape == (2,)
-    assert out.chance == pytest.approx(1 / 300)
-    np.testing.assert_array_equal(out.eps, [0.0, 1.0])
-    # With matched pairs the halves are found far above chance; with every pair broken, not.
-    assert np.all(out.retrieval[:, 0] > 5 * out.chance)
-    assert np.all(out.retrieval[:, 1] < out.retrieval[:, 0])
-    assert np.all(out.probe_mmcl > 0.6) and np.all(out.probe_raw > 0.7)
+def test_clip_vs_linear_polish():
+    """Polished end points are critical points; the samples do not depend on the temperatures."""
+    model = robustness_model("structured", coherent=True, d=8, r=2, rng=0)
+    options = dict(n=60, epss=[0.3], steps=40, lr=0.1, record_every=20, seeds=2, rng=5)
+    both = clip_vs_linear(model, taus=[1.0, 30.0], polish=True, **options)
+    one = clip_vs_linear(model, taus=[30.0], **options)
+    assert both.polished.shape == (2, 1, 2) and np.isfinite(both.polished).all()
+    assert np.isnan(one.polished).all()
+    np.testing.assert_array_equal(both.linear, one.linear)
+    np.testing.assert_array_equal(both.clip[:, :, 1], one.clip[:, :, 0])
+    # at tau * rho = 30 the polished point is close to where gradient descent ended
+    assert np.all(np.abs(both.polished[:, 0, 1] - both.clip[:, 0, 1, -1]) < 0.2)

@@ -7,11 +7,20 @@ from matplotlib.figure import Figure
 
 import mmcl
 from mmcl.experiments import robustness_model, robustness_sweep
+from mmcl.experiments.loss_to_svd_threshold import SelectionThresholds
 from mmcl.experiments.loss_zoo_fits import METHODS, SideBySide
-from mmcl.experiments.robustness_fits import ClipVsLinear, DigitsSweep
+from mmcl.experiments.robustness_fits import ClipVsLinear
 from mmcl.experiments.unpaired import detection_sweep, fdr_calibration
 from mmcl.experiments.unpaired_gain import unpaired_gain
-from mmcl.figures import loss_to_svd, loss_zoo, multiview, robustness, style, unpaired
+from mmcl.figures import (
+    loss_to_svd,
+    loss_to_svd_threshold,
+    loss_zoo,
+    multiview,
+    robustness,
+    style,
+    unpaired,
+)
 from mmcl.widgets import Explorer
 
 pytestmark = pytest.mark.usefixtures("close_figures")
@@ -88,6 +97,20 @@ def test_loss_to_svd_figures(grid_problem):
     _drawn(fig)
 
 
+def test_threshold_spread():
+    study = SelectionThresholds(
+        tau_rho=np.array([2.0, 8.0, 1.0]),
+        bracket=np.array([[1.5, 2.5], [6.0, 10.0], [0.8, 1.2]]),
+        noise_scale=np.array([1.0, 2.0, 0.5]),
+        signal_scale=np.array([40.0, 9.0, 30.0]),
+        gap_scale=np.array([2.0, 5.0, 1.0]),
+        snr=np.array([5.0, 20.0, 3.0]),
+    )
+    _drawn(loss_to_svd_threshold.threshold_spread(study, ["a", "b", "c"]))
+    with pytest.raises(TypeError, match="thresholds"):
+        loss_to_svd_threshold.threshold_spread({"tau_rho": 1}, ["a"])
+
+
 def test_loss_to_svd_explorer(grid_problem):
     X, Y, grid = grid_problem
     explorer = loss_to_svd.explorer(X, Y, grid)
@@ -108,6 +131,10 @@ def test_loss_to_svd_explorer(grid_problem):
     fig = _drawn(explorer.figure(), render=True)
     assert len(fig.axes) >= 2
     _drawn(explorer.figure(tau=2.0))
+    # a slider move updates the live figure in place
+    live = explorer.render()
+    assert explorer.render(tau=2.0) is live
+    assert "tau = 2" in live.texts[0].get_text() or "tau = 2" in live._suptitle.get_text()
 
 
 def test_loss_to_svd_explorer_bad_input(grid_problem):
@@ -197,6 +224,7 @@ def test_robustness_figures(sweep):
         tau=np.array([1.0]),
         linear=np.full((2, 2), 0.3),
         clip=np.full((2, 2, 1, 2), 0.4),
+        polished=np.full((2, 2, 1), np.nan),
     )
     by_tau = ClipVsLinear(
         steps=np.array([0, 10]),
@@ -204,18 +232,9 @@ def test_robustness_figures(sweep):
         tau=np.array([0.5, 1.0]),
         linear=np.full((2, 1), 0.3),
         clip=np.full((2, 1, 2, 2), 0.4),
+        polished=np.full((2, 1, 2), 0.35),
     )
     _drawn(robustness.clip_vs_linear_figure(by_eps, by_tau))
-    digits = DigitsSweep(
-        eps=np.array([0.0, 0.5]),
-        probe_mmcl=np.full((2, 2), 0.8),
-        probe_unimodal_cl=np.full(2, 0.7),
-        probe_pca=np.full(2, 0.75),
-        probe_raw=np.full(2, 0.9),
-        retrieval=np.full((2, 2), 0.05),
-        chance=0.002,
-    )
-    _drawn(robustness.digits_figure(digits))
     fig = matplotlib.pyplot.figure()
     robustness.robustness_bars(
         fig,
@@ -245,8 +264,16 @@ def test_robustness_explorer(small_robustness_explorer):
     # Unimodal methods ignore the pairing; MMCL with every pair broken is far worse.
     np.testing.assert_array_equal(broken["errors"]["PCA"], data["errors"]["PCA"])
     assert np.mean(broken["errors"]["MMCL"]) > np.mean(data["errors"]["MMCL"]) + 0.3
+    # only the default setting is computed when the explorer is built
+    assert robustness._robustness_table.cache_info().currsize == 1
     _drawn(explorer.figure(), render=True)
     _drawn(explorer.figure(noise="isotropic", coherent=False, n=500))
+    # a slider move updates the bars of the live figure in place
+    live = explorer.render()
+    height = live.axes[0].patches[0].get_height()
+    assert explorer.render(eps=1.0) is live
+    assert live.axes[0].patches[0].get_height() > height + 0.3
+    assert "eps = 1" in live.axes[0].get_title()
 
 
 # --- the chapter unpaired ----------------------------------------------------------------
@@ -349,7 +376,15 @@ def test_every_figure_function_is_exercised_here():
     source = Path(__file__).read_text()
     missing = [
         f"{module.__name__}.{name}"
-        for module in (style, loss_to_svd, loss_zoo, robustness, unpaired, multiview)
+        for module in (
+            style,
+            loss_to_svd,
+            loss_to_svd_threshold,
+            loss_zoo,
+            robustness,
+            unpaired,
+            multiview,
+        )
         for name in module.__all__
         if inspect.isfunction(getattr(module, name))
         and f"{module.__name__.rsplit('.', 1)[1]}.{name}(" not in source

@@ -76,12 +76,17 @@ def version(root: Path = ROOT) -> str:
 def _chapter_notebooks(root: Path) -> list[Path]:
     toc = (root / "_toc.yml").read_text()
     names = re.findall(r"file:\s*(\S+)", toc)
-    return [root / f"{name}.ipynb" for name in names if (root / f"{name}.ipynb").exists()]
+    return [
+        root / f"{name}.ipynb" for name in names if (root / f"{name}.ipynb").exists()
+    ]
 
 
 def _package_files(root: Path) -> list[Path]:
-    return sorted(p for p in (root / "mmcl").rglob("*")
-                  if p.is_file() and not SKIP_PARTS & set(p.parts) and p.suffix != ".pyc")
+    return sorted(
+        p
+        for p in (root / "mmcl").rglob("*")
+        if p.is_file() and not SKIP_PARTS & set(p.parts) and p.suffix != ".pyc"
+    )
 
 
 def build_bundle(outdir: Path, root: Path = ROOT) -> Path:
@@ -91,8 +96,18 @@ def build_bundle(outdir: Path, root: Path = ROOT) -> Path:
     path = Path(outdir) / f"{top}.zip"
     path.parent.mkdir(parents=True, exist_ok=True)
     files = _chapter_notebooks(root) + _package_files(root)
-    files += [root / name for name in ("pyproject.toml", "requirements.txt", "Makefile", "LICENSE",
-                                       "CITATION.cff", "README.md") if (root / name).exists()]
+    files += [
+        root / name
+        for name in (
+            "pyproject.toml",
+            "requirements.txt",
+            "Makefile",
+            "LICENSE",
+            "CITATION.cff",
+            "README.md",
+        )
+        if (root / name).exists()
+    ]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for file in files:
             arcname = f"{top}/{file.relative_to(root)}"
@@ -109,8 +124,12 @@ def build_wheel(outdir: Path, root: Path = ROOT) -> Path:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", tmp, str(root)],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "build", "--wheel", "--outdir", tmp, str(root)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         (wheel,) = Path(tmp).glob("mmcl-*.whl")
         target = outdir / wheel.name
         target.write_bytes(wheel.read_bytes())
@@ -151,7 +170,9 @@ def setup(app):
 
     app.connect("config-inited", _add_extra_path)
     app.connect("builder-inited", _generate)
-    app.add_js_file(None, body=f"window.MMCL_DOWNLOADS = {json.dumps(download_files())};")
+    app.add_js_file(
+        None, body=f"window.MMCL_DOWNLOADS = {json.dumps(download_files())};"
+    )
     app.add_js_file("downloads.js")
     app.add_css_file("print.css", media="print")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -27,7 +27,13 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-PROVIDERS = ("binderhub_url", "colab_url", "jupyterhub_url", "deepnote_url", "jupyterlite_url")
+PROVIDERS = (
+    "binderhub_url",
+    "colab_url",
+    "jupyterhub_url",
+    "deepnote_url",
+    "jupyterlite_url",
+)
 TAG = "mmcl-install"
 
 
@@ -48,7 +54,7 @@ def install_cell(url: str = "", branch: str = "main") -> str:
         missing = (
             "    if source is None:\n"
             "        raise ImportError(\n"
-            "            \"mmcl is not installed: install the wheel or the course bundle \"\n"
+            '            "mmcl is not installed: install the wheel or the course bundle "\n'
             "            \"offered on the book's website (see 'Run it yourself')\"\n"
             "        )\n"
         )
@@ -59,12 +65,12 @@ def install_cell(url: str = "", branch: str = "main") -> str:
         "import sys\n"
         "from pathlib import Path\n"
         "\n"
-        "if importlib.util.find_spec(\"mmcl\") is None:\n"
+        'if importlib.util.find_spec("mmcl") is None:\n'
         "    here = Path.cwd().resolve()\n"
-        "    roots = [p for p in (here, *here.parents) if (p / \"mmcl\" / \"__init__.py\").exists()]\n"
+        '    roots = [p for p in (here, *here.parents) if (p / "mmcl" / "__init__.py").exists()]\n'
         f"    source = str(roots[0]) if roots else {fallback}\n"
         f"{missing}"
-        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", source], check=True)\n"
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)\n'
         "    importlib.invalidate_caches()"
     )
 
@@ -72,8 +78,11 @@ def install_cell(url: str = "", branch: str = "main") -> str:
 def chapters(root: Path = ROOT) -> list[Path]:
     """Chapter notebooks listed in ``_toc.yml``."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    return [root / f"{e['file']}.ipynb" for e in toc.get("chapters", [])
-            if (root / f"{e['file']}.ipynb").exists()]
+    return [
+        root / f"{e['file']}.ipynb"
+        for e in toc.get("chapters", [])
+        if (root / f"{e['file']}.ipynb").exists()
+    ]
 
 
 def first_code_cell(nb: dict) -> dict | None:
@@ -93,8 +102,14 @@ def sync(root: Path = ROOT) -> list[Path]:
                 continue
             cell["source"] = lines
         else:
-            new = {"cell_type": "code", "execution_count": None, "id": "mmcl-install",
-                   "metadata": {"tags": [TAG, "remove-cell"]}, "outputs": [], "source": lines}
+            new = {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "mmcl-install",
+                "metadata": {"tags": [TAG, "remove-cell"]},
+                "outputs": [],
+                "source": lines,
+            }
             index = nb["cells"].index(cell) if cell is not None else len(nb["cells"])
             nb["cells"].insert(index, new)
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
@@ -106,7 +121,11 @@ def _drop_launch_buttons_without_repository(app, config):
     options = dict(config.html_theme_options or {})
     if options.get("repository_url"):
         return
-    buttons = {k: v for k, v in (options.get("launch_buttons") or {}).items() if k not in PROVIDERS}
+    buttons = {
+        k: v
+        for k, v in (options.get("launch_buttons") or {}).items()
+        if k not in PROVIDERS
+    }
     options["launch_buttons"] = buttons
     config.html_theme_options = options
 

@@ -47,14 +47,24 @@ def print_book(site: Path) -> Path:
     writer = PdfWriter()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
             page = browser.new_page()
             for path in toc_pages():
                 page.goto(base + path, wait_until="load")
                 page.evaluate(READY)
-                pdf = page.pdf(format="A4", print_background=True, outline=True,
-                               margin={"top": "15mm", "bottom": "15mm", "left": "14mm",
-                                       "right": "14mm"})
+                pdf = page.pdf(
+                    format="A4",
+                    print_background=True,
+                    outline=True,
+                    margin={
+                        "top": "15mm",
+                        "bottom": "15mm",
+                        "left": "14mm",
+                        "right": "14mm",
+                    },
+                )
                 for sheet in PdfReader(io.BytesIO(pdf)).pages:
                     writer.add_page(sheet)
             browser.close()
@@ -68,5 +78,9 @@ def print_book(site: Path) -> Path:
 
 if __name__ == "__main__":
     start = time.perf_counter()
-    out = print_book(Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "_build" / "html"))
-    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MiB) in {time.perf_counter() - start:.0f} s")
+    out = print_book(
+        Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "_build" / "html")
+    )
+    print(
+        f"wrote {out} ({out.stat().st_size / 2**20:.1f} MiB) in {time.perf_counter() - start:.0f} s"
+    )

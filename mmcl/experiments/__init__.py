@@ -1,6 +1,7 @@
 """Experiment runners, one module per chapter (sweeps that return dataclasses, no plotting).
 
-* :mod:`mmcl.experiments.loss_to_svd` — the chapter `loss_to_svd`;
+* :mod:`mmcl.experiments.loss_to_svd` and :mod:`mmcl.experiments.loss_to_svd_threshold` — the
+  chapter `loss_to_svd`;
 * :mod:`mmcl.experiments.loss_zoo` and :mod:`mmcl.experiments.loss_zoo_fits` — the chapter
   `loss_zoo`;
 * :mod:`mmcl.experiments.robustness`, :mod:`mmcl.experiments.robustness_fits` and
@@ -13,6 +14,7 @@
 
 from . import (
     loss_to_svd,
+    loss_to_svd_threshold,
     loss_zoo,
     loss_zoo_fits,
     multiview,
@@ -33,11 +35,12 @@ from .robustness import (
     robustness_model,
     robustness_sweep,
 )
-from .robustness_fits import ClipVsLinear, DigitsSweep, clip_vs_linear, digits_sweep
+from .robustness_fits import ClipVsLinear, clip_vs_linear
 from .sampling import Batch, sample_batch
 
 __all__ = [
     "loss_to_svd",
+    "loss_to_svd_threshold",
     "loss_zoo",
     "loss_zoo_fits",
     "robustness",
@@ -58,8 +61,6 @@ __all__ = [
     "first_order_constant",
     "ClipVsLinear",
     "clip_vs_linear",
-    "DigitsSweep",
-    "digits_sweep",
     "Batch",
     "sample_batch",
 ]

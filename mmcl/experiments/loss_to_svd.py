@@ -1,5 +1,6 @@
 """Experiments of the chapter `loss_to_svd`: the power-iteration phase of CLIP and
-the singular triples its critical points select.
+the singular triples its critical points select (the threshold above which they are
+the top ``r`` is in :mod:`mmcl.experiments.loss_to_svd_threshold`).
 
 Runners return dataclasses of NumPy arrays (no plotting); the figures and the
 explorer live in ``mmcl.figures.loss_to_svd``.
@@ -17,26 +18,42 @@ from ..losses import clip_loss, linear_cross_covariance, linear_loss
 from ..metrics import sin_theta
 from ..solvers import fit_gd, polish, spectral_selection
 
-__all__ = ["chapter_sample", "PowerPhase", "power_phase", "SelectionGrid", "selection_grid"]
+__all__ = [
+    "chapter_sample",
+    "PowerPhase",
+    "power_phase",
+    "SelectionGrid",
+    "selection_grid",
+]
 
 
-def chapter_sample(n: int = 200, *, rng=0):
-    """Centred pairs from the chapter's model: ``d1 = 12``, ``d2 = 10``, ``r = 3``.
+def chapter_sample(
+    n: int = 200, *, rng=0, signal=(6.0, 4.0, 3.0), noise_sd: float = 1.0, scale: float = 1.0
+):
+    """Centred pairs from the chapter's model: ``d1 = 12``, ``d2 = 10``, ``r = len(signal)``.
 
-    Latent variances 6, 4, 3 and unit isotropic noise. Introduced in the
-    chapter `loss_to_svd`.
+    By default latent variances 6, 4, 3 and unit isotropic noise; ``scale``
+    multiplies both modalities (a change of units). Introduced in the chapter
+    `loss_to_svd`.
 
     Parameters
     ----------
     n : int >= 2
     rng : numpy.random.Generator or int
         Draws the model, then the sample.
+    signal : sequence of float > 0
+        Latent variances, at most 10 of them.
+    noise_sd : float > 0
+        Standard deviation of the isotropic noise of both modalities.
+    scale : float > 0
+        Factor applied to the centred samples.
 
     Returns
     -------
     X : ndarray, shape (n, 12)
     Y : ndarray, shape (n, 10)
     model : TwoModalityModel
+        The model before scaling.
 
     Examples
     --------
@@ -47,9 +64,12 @@ def chapter_sample(n: int = 200, *, rng=0):
     """
     n = as_int(n, "n", low=2)
     rng = as_generator(rng)
-    model = make_model(12, 10, 3, rng=rng, signal=[6.0, 4.0, 3.0], noise_sd=1.0)
+    scale = as_positive(scale, "scale")
+    signal = np.atleast_1d(np.asarray(signal, dtype=float))
+    model = make_model(12, 10, signal.size, rng=rng, signal=signal, noise_sd=noise_sd)
     sample = model.sample(n, rng=rng)
-    return sample.X - sample.X.mean(axis=0), sample.Y - sample.Y.mean(axis=0), model
+    X, Y = sample.X - sample.X.mean(axis=0), sample.Y - sample.Y.mean(axis=0)
+    return scale * X, scale * Y, model
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Experiments of the chapter `robustness` that fit one sample at a time.
 
-CLIP trained by gradient descent against the closed-form linear loss under
-mismatch, and the digit halves as real paired data. Runners return
-dataclasses (no plotting); the figures live in ``mmcl.figures.robustness``.
+CLIP trained by gradient descent (and polished to a critical point) against the
+closed-form linear loss under mismatch. Runners return dataclasses (no
+plotting); the figures live in ``mmcl.figures.robustness``.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ import numpy as np
 
 from .._checks import as_generator, as_int, as_positive, as_probability
 from .._threads import one_blas_thread
-from ..baselines import pca, unimodal_contrastive
-from ..data import TwoModalityModel, mismatch
-from ..datasets import load_digit_halves
+from ..data import TwoModalityModel
 from ..losses import clip_loss
-from ..metrics import probe_accuracy, retrieval_accuracy, sin_theta
+from ..metrics import sin_theta
 from ..solvers import fit_gd, fit_svd
+from ..solvers import polish as polish_fit
 
-__all__ = ["ClipVsLinear", "clip_vs_linear", "DigitsSweep", "digits_sweep"]
+__all__ = ["ClipVsLinear", "clip_vs_linear"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,9 @@ class ClipVsLinear:
         ``||sin Theta||_F`` to ``span(U1)`` of the closed-form linear loss.
     clip : ndarray, shape (seeds, E, T, K)
         The same for CLIP along training.
+    polished : ndarray, shape (seeds, E, T)
+        The same for CLIP's end point polished to a critical point
+        (:func:`mmcl.polish`); NaN unless ``polish=True``.
     """
 
     steps: np.ndarray
@@ -46,6 +48,7 @@ class ClipVsLinear:
     tau: np.ndarray
     linear: np.ndarray
     clip: np.ndarray
+    polished: np.ndarray
 
 
 def clip_vs_linear(
@@ -61,6 +64,7 @@ def clip_vs_linear(
     seeds: int = 10,
     rng,
     init_scale: float = 0.1,
+    polish: bool = False,
 ) -> ClipVsLinear:
     """Subspace error of CLIP trained by gradient descent against the closed-form linear solution.
 
@@ -68,7 +72,9 @@ def clip_vs_linear(
     loss is solved in closed form (:func:`mmcl.fit_svd`) and CLIP with each
     temperature in ``taus`` is trained by :func:`mmcl.fit_gd` from the same
     small random start, recording ``||sin Theta||_F`` to ``span(U1)`` every
-    ``record_every`` steps. Introduced in the chapter `robustness`.
+    ``record_every`` steps; with ``polish=True`` the end point is then driven
+    to a critical point. The samples and starts depend on ``rng``, ``seeds``
+    and ``epss`` only, not on ``taus``. Introduced in the chapter `robustness`.
 
     Parameters
     ----------
@@ -84,6 +90,8 @@ def clip_vs_linear(
         Passed to :func:`mmcl.fit_gd`.
     seeds : int
     rng : numpy.random.Generator or int
+    polish : bool
+        Also polish each end point (:func:`mmcl.polish`) and record its error.
 
     Returns
     -------
@@ -107,151 +115,39 @@ def clip_vs_linear(
     record = np.arange(
         0, as_int(steps, "steps", low=0) + 1, as_int(record_every, "record_every", low=1)
     )
+    if not isinstance(polish, (bool, np.bool_)):
+        raise TypeError(f"polish must be True or False; got {polish!r}")
     linear = np.empty((seeds, len(epss)))
     clip = np.empty((seeds, len(epss), len(taus), record.size))
+    polished = np.full((seeds, len(epss), len(taus)), np.nan)
+    options = dict(rho=rho, steps=steps, lr=lr, record_every=record_every, polish=polish)
     with one_blas_thread():
         for s in range(seeds):
             _clip_seed(
-                model,
-                n,
-                epss,
-                taus,
-                rho,
-                steps,
-                lr,
-                record_every,
-                init_scale,
-                rng,
-                linear[s],
-                clip[s],
+                model, n, epss, taus, init_scale, rng, linear[s], clip[s], polished[s], **options
             )
     return ClipVsLinear(
-        steps=record, eps=np.array(epss), tau=np.array(taus), linear=linear, clip=clip
+        steps=record,
+        eps=np.array(epss),
+        tau=np.array(taus),
+        linear=linear,
+        clip=clip,
+        polished=polished,
     )
 
 
-def _clip_seed(model, n, epss, taus, rho, steps, lr, record_every, init_scale, rng, linear, clip):
-    """One seed of :func:`clip_vs_linear`; fills ``linear`` (E,) and ``clip`` (E, T, K) in place."""
+def _clip_seed(model, n, epss, taus, init_scale, rng, linear, clip, polished, *, rho, polish, **gd):
+    """One seed of :func:`clip_vs_linear`; fills ``linear`` (E,), ``clip`` (E, T, K) and
+    ``polished`` (E, T) in place."""
     for j, eps in enumerate(epss):
         sample = model.sample(n, eps=eps, rng=rng)
         X, Y = sample.X - sample.X.mean(axis=0), sample.Y - sample.Y.mean(axis=0)
         linear[j] = sin_theta(fit_svd(X, Y, model.r).G1.T, model.U1)
         start = rng.integers(2**32)
         for t, tau in enumerate(taus):
-            fit = fit_gd(
-                X,
-                Y,
-                model.r,
-                clip_loss(tau=tau, rho=rho),
-                steps=steps,
-                lr=lr,
-                rng=start,
-                init_scale=init_scale,
-                record_every=record_every,
-            )
+            loss = clip_loss(tau=tau, rho=rho)
+            fit = fit_gd(X, Y, model.r, loss, rng=start, init_scale=init_scale, **gd)
             clip[j, t] = [sin_theta(G1.T, model.U1) for _, G1, _ in fit.snapshots]
-
-
-@dataclass(frozen=True)
-class DigitsSweep:
-    """Probe and retrieval accuracy on the digit halves (see :func:`digits_sweep`).
-
-    Introduced in the chapter `robustness`.
-
-    Attributes
-    ----------
-    eps : ndarray, shape (E,)
-    probe_mmcl : ndarray, shape (seeds, E)
-        Linear-probe accuracy on MMCL's embedding of held-out left halves.
-    probe_unimodal_cl, probe_pca : ndarray, shape (seeds,)
-        The same for the unimodal encoders (unaffected by mismatch).
-    probe_raw : ndarray, shape (seeds,)
-        The probe on the 32 raw pixels.
-    retrieval : ndarray, shape (seeds, E)
-        Top-1 retrieval accuracy of the right half from the left half (MMCL).
-    chance : float
-        ``1 / test_size``.
-    """
-
-    eps: np.ndarray
-    probe_mmcl: np.ndarray
-    probe_unimodal_cl: np.ndarray
-    probe_pca: np.ndarray
-    probe_raw: np.ndarray
-    retrieval: np.ndarray
-    chance: float
-
-
-def digits_sweep(
-    *, epss, r: int = 10, seeds: int = 10, rng, test_size: int = 500, ridge: float = 1e-3
-) -> DigitsSweep:
-    """Linear-probe and retrieval accuracy on the digit halves as pairs are broken.
-
-    For each seed the 1797 digits are split at random into a test set of
-    ``test_size`` and a training set; a fraction eps of the training pairs is
-    mismatched (:func:`mmcl.mismatch`). MMCL (closed-form linear loss) learns
-    ``G1, G2`` from the training pairs; unimodal CL and PCA learn an encoder
-    from the left halves alone (unchanged by mismatch, so fitted once per
-    seed). A ridge probe is trained on the embedded training left halves and
-    tested on the embedded test left halves; retrieval is top-1 accuracy of
-    finding each test right half from its left half (MMCL only: the unimodal
-    encoders embed the two halves in unrelated coordinates). Introduced in the
-    chapter `robustness`.
-
-    Parameters
-    ----------
-    epss : sequence of float in [0, 1]
-    r : int
-        Representation dimension.
-    seeds : int
-    rng : numpy.random.Generator or int
-    test_size : int
-    ridge : float
-        Ridge penalty of the probe (:func:`mmcl.probe_accuracy`).
-
-    Returns
-    -------
-    DigitsSweep
-
-    Examples
-    --------
-    >>> from mmcl.experiments import digits_sweep
-    >>> out = digits_sweep(epss=[0.0, 0.5], r=5, seeds=2, rng=0)
-    >>> out.probe_mmcl.shape, out.retrieval.shape
-    ((2, 2), (2, 2))
-    """
-    epss = [as_probability(float(e), "epss") for e in np.atleast_1d(epss)]
-    seeds = as_int(seeds, "seeds", low=1)
-    rng = as_generator(rng)
-    X, Y, labels = load_digit_halves()
-    test_size = as_int(test_size, "test_size", low=1, high=X.shape[0] - 2)
-    probe, retrieval = np.empty((seeds, len(epss))), np.empty((seeds, len(epss)))
-    raw, uni, pc = np.empty(seeds), np.empty(seeds), np.empty(seeds)
-    with one_blas_thread():
-        for s in range(seeds):
-            order = rng.permutation(X.shape[0])
-            te, tr = order[:test_size], order[test_size:]
-
-            def acc(G, tr=tr, te=te):
-                return probe_accuracy(X[tr] @ G.T, labels[tr], X[te] @ G.T, labels[te], ridge=ridge)
-
-            raw[s] = probe_accuracy(X[tr], labels[tr], X[te], labels[te], ridge=ridge)
-            uni[s] = acc(unimodal_contrastive(X[tr], r, rng=rng))
-            pc[s] = acc(pca(X[tr], r))
-            for j, eps in enumerate(epss):
-                Ytr, _ = mismatch(Y[tr], eps, rng=rng)
-                fit = fit_svd(X[tr], Ytr, r)
-                probe[s, j] = acc(fit.G1)
-                # Cosine similarity needs embeddings of centred data (training means).
-                retrieval[s, j] = retrieval_accuracy(
-                    (X[te] - X[tr].mean(axis=0)) @ fit.G1.T, (Y[te] - Ytr.mean(axis=0)) @ fit.G2.T
-                )
-    return DigitsSweep(
-        eps=np.array(epss),
-        probe_mmcl=probe,
-        probe_unimodal_cl=uni,
-        probe_pca=pc,
-        probe_raw=raw,
-        retrieval=retrieval,
-        chance=1.0 / test_size,
-    )
+            if polish:
+                end = polish_fit(X, Y, loss, init=(fit.G1, fit.G2))
+                polished[j, t] = sin_theta(end.G1.T, model.U1)

@@ -55,9 +55,11 @@ def gd_convergence(steps, loss_gap, subspace_error, *, label="gradient descent")
     return fig
 
 
-def power_phase(steps, curves, logit_size, *, threshold=1.0):
+def power_phase(steps, curves, logit_size, *, threshold=0.1):
     """Subspace errors along gradient descent, with the power-iteration phase shaded.
 
+    The shaded steps are those before the largest logit first reaches
+    ``threshold``; the right panel draws that level as a dotted line.
     Introduced in the chapter `loss_to_svd`.
 
     Parameters
@@ -69,16 +71,17 @@ def power_phase(steps, curves, logit_size, *, threshold=1.0):
     logit_size : array, shape (m,)
         ``max |K_ij|`` along the run.
     threshold : float
-        Steps with ``logit_size < threshold`` are shaded (logits still small).
+        Level of the logits that ends the power-iteration phase.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = figure(2, 1, width=9.0, height=3.2)
+    fig, axes = figure(2, 1, width=9.0, height=3.4)
     ax1, ax2 = axes.ravel()
     steps, logit_size = np.asarray(steps), np.asarray(logit_size)
-    small = steps[logit_size < threshold]
+    above = np.flatnonzero(logit_size >= threshold)
+    end = steps[above[0]] if above.size else steps[-1]
     for i, (label, values) in enumerate(curves.items()):
         is_linear = "linear" in label
         ax1.plot(
@@ -88,21 +91,19 @@ def power_phase(steps, curves, logit_size, *, threshold=1.0):
             ls="--" if is_linear else "-",
             color=METHOD_COLORS["linear"] if is_linear else PALETTE[(i + 1) % len(PALETTE)],
         )
-    ax2.semilogy(steps, logit_size, color=METHOD_COLORS["CLIP"])
+    ax2.semilogy(steps, logit_size, color=METHOD_COLORS["CLIP"], label="CLIP")
+    ax2.axhline(threshold, color=PALETTE[7], ls=":", lw=1, label=f"{threshold:g}")
     for ax in (ax1, ax2):
-        if small.size:
-            ax.axvspan(
-                steps[0],
-                small.max(),
-                color=PALETTE[5],
-                alpha=0.15,
-                lw=0,
-                label=rf"$\max|K_{{ij}}| < {threshold:g}$" if ax is ax1 else None,
-            )
+        ax.axvspan(steps[0], end, color=PALETTE[5], alpha=0.15, lw=0)
         ax.set_xlabel("iteration t")
-    ax1.set(ylabel=r"$\|\sin\Theta\|_F$", title="Subspace error of $G_1$")
-    ax2.set(ylabel=r"$\max_{ij} |K_{ij}|$", title="Size of the logits")
-    ax1.legend(fontsize=8)
+    ax1.set(
+        ylabel=r"subspace error $\|\sin\Theta\|_F$",
+        title="Subspace error of $G_1$ (shaded: power phase)",
+        ylim=(0, None),
+    )
+    ax2.set(ylabel=r"largest logit $\max_{ij} |K_{ij}|$", title="Size of the logits")
+    ax1.legend(loc="upper right")
+    ax2.legend(loc="lower right")
     return fig
 
 
@@ -196,7 +197,7 @@ def selection_map(selected, taus, rhos, k, subspace_error, linear_error):
     )
     ax2.set_yticks(np.arange(len(rows)), [])
     ax2.set_ylim(len(rows) - 0.5, -0.5)
-    ax2.set(xlabel=r"recovery of span$(U_1)$: $\|\sin\Theta(G_1^\top, U_1)\|_F$")
+    ax2.set(xlabel=r"subspace error $\|\sin\Theta(G_1^\top, U_1)\|_F$ (lower is better)")
     ax2.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1)
     return fig
 
@@ -242,13 +243,25 @@ def beta_heatmaps(betas, taus, *, n_show=30):
     return fig
 
 
+def _log_weights(beta, n_show):
+    """``log10`` of the off-diagonal weights over the linear loss's, and a symmetric limit."""
+    with np.errstate(divide="ignore"):
+        rel = np.log10(_relative_offdiagonal(beta)[:n_show, :n_show])
+    finite = rel[np.isfinite(rel)]
+    lim = max(np.percentile(np.abs(finite), 99), 0.1) if finite.size else 1.0
+    return rel, lim
+
+
 def beta_spectrum_view(
     fig, beta, singular_values, linear_singular_values, selected, *, n_show=40, title=""
 ):
     """Explorer view: CLIP weights (left) and the spectrum of ``S(beta)`` (right).
 
-    Drawn with a fixed layout, linear colour scale on ``log10`` values and no
-    minor ticks, so that a redraw stays fast. Introduced in the chapter `loss_to_svd`.
+    Drawn with a fixed layout and no minor ticks; returns an ``update`` that
+    changes the artists in place (image, colour limits, bar heights and
+    colours, title), so a slider move does not rebuild the axes. The colour
+    scale is symmetric about 0 (the linear loss's weight) and fits the 99th
+    percentile of the view's values. Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -258,57 +271,63 @@ def beta_spectrum_view(
     singular_values : array, shape (k,)
         Of ``S(beta)``.
     linear_singular_values : array, shape (k,)
-        Of the linear loss's ``S``.
+        Of the linear loss's ``S``; with ``singular_values`` it fixes the y range.
     selected : array of int
         Indices of the selected triples, highlighted.
     n_show : int
         Number of samples shown in the heatmap.
     title : str
+
+    Returns
+    -------
+    update : callable
+        ``update(beta, singular_values, selected, title)``.
     """
     fig.set_layout_engine("none")
     left = fig.add_gridspec(
-        1, 2, width_ratios=[1.0, 0.05], left=0.05, right=0.40, bottom=0.14, top=0.84, wspace=0.05
+        1, 2, width_ratios=[1.0, 0.05], left=0.06, right=0.40, bottom=0.15, top=0.82, wspace=0.05
     )
     ax1, cax = fig.add_subplot(left[0]), fig.add_subplot(left[1])
-    ax2 = fig.add_subplot(fig.add_gridspec(1, 1, left=0.58, right=0.98, bottom=0.14, top=0.84)[0])
-    with np.errstate(divide="ignore"):
-        rel = np.log10(_relative_offdiagonal(beta)[:n_show, :n_show])
-    im = ax1.imshow(
-        rel,
-        vmin=max(np.nanmin(rel), -3.0),
-        vmax=np.nanmax(rel),
-        cmap="viridis",
-        interpolation="nearest",
-    )
+    ax2 = fig.add_subplot(fig.add_gridspec(1, 1, left=0.56, right=0.98, bottom=0.15, top=0.82)[0])
+    rel, lim = _log_weights(beta, n_show)
+    im = ax1.imshow(rel, vmin=-lim, vmax=lim, cmap="PuOr_r", interpolation="nearest")
     ax1.grid(False)
-    ax1.set(title=r"$\log_{10}\,(n(n-1)\,\beta_{ij})$, $i \ne j$", xlabel="j", ylabel="i")
-    fig.colorbar(im, cax=cax)
+    # plain text (no mathtext) and plain tick labels: the view is redrawn on every move
+    ax1.set(title="log10 of n(n−1) βᵢⱼ, i ≠ j", xlabel="j", ylabel="i")
+    fig.colorbar(im, cax=cax).set_label("0 = linear loss", fontsize=9)
     k = np.arange(1, len(singular_values) + 1)
-    chosen = set(np.asarray(selected).tolist())
-    colors = [
-        METHOD_COLORS["CLIP"] if i in chosen else "#bbbbbb" for i in range(len(singular_values))
-    ]
-    ax2.bar(
-        k - 0.2,
-        singular_values,
-        width=0.4,
-        color=colors,
-        label=r"$S(\hat\beta)$ (selected: orange)",
-    )
+    grey, orange = "#bbbbbb", METHOD_COLORS["CLIP"]
+    bars = ax2.bar(k - 0.2, singular_values, width=0.4, color=grey, label="S(β̂)")
     ax2.bar(
         k + 0.2,
         linear_singular_values,
         width=0.4,
         color=METHOD_COLORS["linear"],
-        label=r"$S_{\rm lin}$",
+        label="S_lin",
     )
+    ax2.bar([np.nan], [np.nan], color=orange, label="selected")
     ax2.set_yscale("log")
+    low = min(np.min(singular_values), np.min(linear_singular_values))
+    ax2.set_ylim(low / 3, np.max(linear_singular_values) * 30)
     ax2.yaxis.set_minor_locator(mpl.ticker.NullLocator())
+    ax2.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax2.set_xticks(k)
-    ax2.set(xlabel="singular index k", ylabel=r"singular value $\sigma_k$", title="Spectra")
-    ax2.legend(loc="upper right", fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=10)
+    ax2.set(xlabel="singular index k", ylabel="singular value σₖ", title="Spectra")
+    ax2.legend(loc="upper right", ncol=3, fontsize=9)
+    heading = fig.suptitle(title, fontsize=10)
+
+    def update(beta, singular_values, selected, title=""):
+        rel, lim = _log_weights(beta, n_show)
+        im.set_data(rel)
+        im.set_clim(-lim, lim)
+        chosen = set(np.asarray(selected).tolist())
+        for i, (bar, value) in enumerate(zip(bars, singular_values)):
+            bar.set_height(value)
+            bar.set_color(orange if i in chosen else grey)
+        heading.set_text(title)
+
+    update(beta, singular_values, selected, title)
+    return update
 
 
 #: Temperatures and regulariser weights of the explorer's default grid.
@@ -382,17 +401,27 @@ def explorer(X=None, Y=None, grid=None, *, r: int = 3, n: int = 80, rng=0) -> Ex
             "selected": grid.selected[a, b],
         }
 
-    def draw(fig, data, params):
+    def title(data, params):
         chosen = ", ".join(str(k + 1) for k in data["selected"])
-        beta_spectrum_view(
+        return (
+            f"Converged CLIP, tau = {params['tau']:g}, rho = {params['rho']:g} "
+            f"(tau rho = {params['tau'] * params['rho']:g}): selected triples {chosen}"
+        )
+
+    def draw(fig, data, params):
+        update = beta_spectrum_view(
             fig,
             data["beta"],
-            data["singular_values"],
+            grid.singular_values.min(axis=(0, 1)),
             data["linear_singular_values"],
             data["selected"],
-            title=f"Converged CLIP, tau = {params['tau']:g}, rho = {params['rho']:g}: "
-            f"selected triples {chosen}",
         )
+
+        def redraw(data, params):
+            update(data["beta"], data["singular_values"], data["selected"], title(data, params))
+
+        redraw(data, params)
+        return redraw
 
     def slider(name, values, default):
         value = min(values, key=lambda v: abs(v - default))
@@ -401,4 +430,4 @@ def explorer(X=None, Y=None, grid=None, *, r: int = 3, n: int = 80, rng=0) -> Ex
         )
 
     controls = {"tau": slider("tau", taus, 1.0), "rho": slider("rho", rhos, 0.2)}
-    return Explorer(compute, draw, controls, figsize=(9.5, 3.8))
+    return Explorer(compute, draw, controls, figsize=(8.5, 3.4))
