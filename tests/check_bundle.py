@@ -34,7 +34,8 @@ import sys, nbformat
 from nbclient import NotebookClient
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
-NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+resources = {"metadata": {"path": sys.argv[2]}}
+NotebookClient(nb, timeout=600, kernel_name="python3", resources=resources).execute()
 print("executed", path, "cells:", len(nb.cells))
 """
 

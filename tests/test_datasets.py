@@ -5,6 +5,8 @@ import numpy as np
 
 import mmcl
 
+MULTIPLE_FEATURES_SHA256 = "75d7bfe9511c9ed1d3854a835b332454ee831a3d1986d0bce8f3df22feb380bb"
+
 
 def test_multiple_features_shapes_and_classes():
     views, labels = mmcl.load_multiple_features()

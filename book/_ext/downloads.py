@@ -76,9 +76,7 @@ def version(root: Path = ROOT) -> str:
 def _chapter_notebooks(root: Path) -> list[Path]:
     toc = (root / "_toc.yml").read_text()
     names = re.findall(r"file:\s*(\S+)", toc)
-    return [
-        root / f"{name}.ipynb" for name in names if (root / f"{name}.ipynb").exists()
-    ]
+    return [root / f"{name}.ipynb" for name in names if (root / f"{name}.ipynb").exists()]
 
 
 def _package_files(root: Path) -> list[Path]:
@@ -170,9 +168,7 @@ def setup(app):
 
     app.connect("config-inited", _add_extra_path)
     app.connect("builder-inited", _generate)
-    app.add_js_file(
-        None, body=f"window.MMCL_DOWNLOADS = {json.dumps(download_files())};"
-    )
+    app.add_js_file(None, body=f"window.MMCL_DOWNLOADS = {json.dumps(download_files())};")
     app.add_js_file("downloads.js")
     app.add_css_file("print.css", media="print")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

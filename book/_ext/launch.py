@@ -121,11 +121,7 @@ def _drop_launch_buttons_without_repository(app, config):
     options = dict(config.html_theme_options or {})
     if options.get("repository_url"):
         return
-    buttons = {
-        k: v
-        for k, v in (options.get("launch_buttons") or {}).items()
-        if k not in PROVIDERS
-    }
+    buttons = {k: v for k, v in (options.get("launch_buttons") or {}).items() if k not in PROVIDERS}
     options["launch_buttons"] = buttons
     config.html_theme_options = options
 

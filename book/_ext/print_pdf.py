@@ -47,9 +47,7 @@ def print_book(site: Path) -> Path:
     writer = PdfWriter()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium_path(), args=CHROMIUM_ARGS
-            )
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             page = browser.new_page()
             for path in toc_pages():
                 page.goto(base + path, wait_until="load")
@@ -78,9 +76,7 @@ def print_book(site: Path) -> Path:
 
 if __name__ == "__main__":
     start = time.perf_counter()
-    out = print_book(
-        Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "_build" / "html")
-    )
+    out = print_book(Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "_build" / "html"))
     print(
         f"wrote {out} ({out.stat().st_size / 2**20:.1f} MiB) in {time.perf_counter() - start:.0f} s"
     )
