@@ -41,7 +41,8 @@ from .losses import (
     linear_loss,
     weighted_cross_covariance,
 )
-from .matching import decoy_threshold, match_pairs
+from .candidates import BilinearScore, DecoyMatch, match_with_decoy
+from .matching import decoy_threshold, match_pairs, sparse_match
 from .metrics import (
     detection_scores,
     orthonormal_basis,
@@ -59,7 +60,10 @@ from .solvers import (
     polish,
     spectral_selection,
 )
+from .pseudo_pairs import CCAStep
+from .spikes import SpikeCount, SpikedWhitener, spike_count, spiked_whitener
 from .unpaired import UnpairedFit, fit_with_pairs, fit_with_unpaired
+from .yardsticks import loading_sin_theta, unexplained_latent_variance
 
 __version__ = "0.2.0"
 
@@ -114,10 +118,21 @@ __all__ = [
     "masked_view_covariance_population",
     # Unpaired data
     "match_pairs",
+    "sparse_match",
     "decoy_threshold",
+    "match_with_decoy",
+    "DecoyMatch",
+    "BilinearScore",
+    "spike_count",
+    "SpikeCount",
+    "spiked_whitener",
+    "SpikedWhitener",
     "fit_with_pairs",
     "fit_with_unpaired",
     "UnpairedFit",
+    "CCAStep",
+    "loading_sin_theta",
+    "unexplained_latent_variance",
     # The paper's baseline
     "PaperFit",
     "cosine_clip_loss",
