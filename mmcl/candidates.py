@@ -153,18 +153,20 @@ def _allowed(groups, idx):
     return None if groups is None else groups[0][idx, None] == groups[1][None, :]
 
 
-def _floor(score: BilinearScore, groups, rows: int = 512) -> float:
-    """Median best decoy score of a few evenly spaced rows: no price falls below it.
+def _floor(score: BilinearScore, groups, block: int) -> float:
+    """Median over rows of the best decoy score: no price at a target FDR below 1/2 is lower.
 
     A price below the median best decoy score would admit about half of the rows as decoy
-    discoveries, which no target FDR below 1/2 allows.
+    discoveries, which no target FDR below 1/2 allows. One pass over all rows in blocks (the
+    result does not depend on the order of the rows).
     """
-    idx = _pilot_rows(score.p.shape[0], rows)
-    D = score.mirrored().block(idx)
-    allowed = _allowed(groups, idx)
-    if allowed is not None:
-        D = np.where(allowed, D, -np.inf)
-    best = D.max(axis=1)
+    m1, mirrored = score.p.shape[0], score.mirrored()
+    best = np.empty(m1)
+    for start in range(0, m1, block):
+        idx = np.arange(start, min(start + block, m1))
+        D = mirrored.block(idx)
+        allowed = _allowed(groups, idx)
+        best[idx] = (D if allowed is None else np.where(allowed, D, -np.inf)).max(axis=1)
     best = best[np.isfinite(best)]
     return float(np.median(best)) if best.size else np.inf
 
@@ -293,7 +295,7 @@ def match_with_decoy(
         return DecoyMatch(P, score.at(P[:, 0], P[:, 1]), float(th), real, decoy)
     if method != "sparse":
         raise ValueError(f"method must be 'sparse' or 'dense'; got {method!r}")
-    floor = _floor(score, groups) if theta is None else theta
+    floor = _floor(score, groups, block) if theta is None else theta
     empty = np.empty((0, 2), np.int64)
     if not np.isfinite(floor):
         return DecoyMatch(empty, np.empty(0), np.inf, np.empty(0), np.empty(0))

@@ -117,7 +117,9 @@ def decoy_threshold(real, decoy, target_fdr: float) -> float:
     matches pass, where a count of zero decoys says little); the returned
     ``theta`` is just below the smallest real value ``t`` with
     ``(1 + #decoy(>= t)) / #real(>= t) <= target_fdr`` (``+inf`` if there is
-    none), so that ``s > theta`` keeps exactly the real matches ``>= t``.
+    none), halfway between ``t`` and the next lower value of either list, so that
+    ``s > theta`` keeps exactly the real matches ``>= t`` and a score at the cut is not
+    decided by round-off.
     Introduced in the chapter `unpaired`.
 
     Parameters
@@ -145,7 +147,11 @@ def decoy_threshold(real, decoy, target_fdr: float) -> float:
     ok = np.flatnonzero(fdp <= q)
     if ok.size == 0:
         return np.inf
-    return float(np.nextafter(real[ok[-1]], -np.inf))
+    t = real[ok[-1]]
+    below = np.concatenate([real[real < t], decoy[decoy < t]])
+    if below.size == 0:
+        return float(t - 0.5 * max(abs(t), 1.0))
+    return float((t + below.max()) / 2)  # halfway to the next score: robust to round-off
 
 
 def _finite_values(values, name: str) -> np.ndarray:
@@ -212,8 +218,9 @@ def sparse_match(rows, cols, weights, m1: int, m2: int) -> np.ndarray:
     real edge ``(i, j)`` has a mirror edge (slack row ``j``, slack column ``i``) at cost ``C``.
     A full matching of the ``m1 + m2`` nodes per side costs ``(m1 + m2) C`` minus the weight
     of its real edges, and the all-slack matching always exists, so the minimum is the
-    maximum-weight partial matching. ``C = 1 + max w`` keeps every cost positive (SciPy reads
-    a stored zero as a missing edge). On a complete graph it equals :func:`match_pairs`.
+    maximum-weight partial matching. The weights are divided by their maximum and ``C = 2``,
+    which keeps every cost positive (SciPy reads a stored zero as a missing edge) and the
+    costs precise for tiny weights. On a complete graph it equals :func:`match_pairs`.
     Introduced in the chapter `unpaired`.
 
     Parameters
@@ -251,7 +258,8 @@ def sparse_match(rows, cols, weights, m1: int, m2: int) -> np.ndarray:
     rows, cols, w = rows[keep], cols[keep], w[keep]
     if w.size == 0:
         return np.empty((0, 2), dtype=np.int64)
-    C = 1.0 + float(w.max())
+    w = w / w.max()  # relative weights: costs C - w keep their precision for tiny weights
+    C = 2.0
     slack1, slack2 = np.arange(m1), np.arange(m2)
     i_all = np.concatenate([rows, m1 + cols, slack1, m1 + slack2])
     j_all = np.concatenate([cols, m2 + rows, m2 + slack1, slack2])

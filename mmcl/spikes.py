@@ -146,7 +146,8 @@ def spike_count(eigenvalues, dof: int, r: int, *, margin: float = TRACY_WIDOM_99
     sigma2 = float(np.median(values) / marchenko_pastur_median(d / dof))
     root = np.sqrt(dof) + np.sqrt(d)
     scale = root * (1 / np.sqrt(dof) + 1 / np.sqrt(d)) ** (1 / 3)
-    edge = sigma2 * (root**2 + margin * scale) / dof
+    # Noise-free data: a vanishing median must not make round-off count as spikes.
+    edge = max(sigma2 * (root**2 + margin * scale) / dof, 1e-10 * values[0])
     above = int(np.sum(values > edge))
     return SpikeCount(k=max(r, above), above=above, noise_variance=sigma2, edge=float(edge))
 

@@ -192,8 +192,9 @@ def fit_with_unpaired(
     round then scores every candidate pair with the current fit, sets the price ``theta`` from
     the decoy null at ``target_fdr`` (unless ``theta`` is given), keeps the maximum-weight
     partial matching of the pairs scoring above the price, and refits on the pairs plus the
-    matched pseudo-pairs (weight ``lam``). It stops when fewer than ``tol * |P|`` pairs change,
-    or after ``rounds`` rounds. Introduced in the chapter `unpaired`.
+    matched pseudo-pairs (weight ``lam``). It stops when at most ``tol * |P|`` pairs change
+    (converged), when a matching repeats the one of two rounds before (a cycle, not
+    converged), or after ``rounds`` rounds. Introduced in the chapter `unpaired`.
 
     Parameters
     ----------
@@ -302,6 +303,8 @@ def _fit(
         if changed <= tol * len(P):
             converged = True
             break
+        if len(pair_history) > 2 and _as_set(pair_history[-3]) == _as_set(P):
+            break  # a cycle of two matchings: further rounds repeat it
     history = {
         k: np.asarray(v, dtype=float if k in ("theta", "loss") else int) for k, v in hist.items()
     }
