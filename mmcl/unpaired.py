@@ -43,10 +43,11 @@ from .candidates import (
     match_with_decoy,
     warn_if_groups_cross,
 )
-from .losses import linear_cross_covariance
+from .losses import linear_cross_covariance, linear_loss
 from .matching import MAX_ASSIGNMENT_BYTES, as_groups
 from .pseudo_pairs import (
     cca_step,
+    check_pairs,
     check_unpaired,
     fit_with_pairs,
     pseudo_cross_covariance,
@@ -54,7 +55,7 @@ from .pseudo_pairs import (
 )
 from .solvers import fit_svd_from_cross_covariance
 
-__all__ = ["UnpairedFit", "fit_with_pairs", "fit_with_unpaired"]
+__all__ = ["UnpairedFit", "fit_with_pairs", "fit_with_unpaired", "round_loss"]
 
 
 @dataclass
@@ -115,11 +116,7 @@ class _Raw:
         return cosine_score(self.E1, self.E2)
 
     def refit(self, P, theta):
-        a, b = np.linalg.norm(self.E1, axis=1), np.linalg.norm(self.E2, axis=1)
-        nu1, nu2 = np.sqrt(np.mean(a**2)), np.sqrt(np.mean(b**2))
-        tiny = np.finfo(float).tiny
-        Xv = self.Xu * (nu1 / np.maximum(a, tiny * max(nu1, 1.0)))[:, None]
-        Yv = self.Yu * (nu2 / np.maximum(b, tiny * max(nu2, 1.0)))[:, None]
+        (Xv, nu1), (Yv, nu2) = _rescaled(self.Xu, self.E1), _rescaled(self.Yu, self.E2)
         S = pseudo_cross_covariance(self.X, self.Y, Xv, Yv, P, self.lam)
         self.fit = fit_svd_from_cross_covariance(S, self.r, rho=self.rho)
         price = self.lam * theta * nu1 * nu2 * len(P) / (len(self.X) - 1) if len(P) else 0.0
@@ -320,6 +317,60 @@ def _fit(
         converged=converged,
         spikes=family.spikes,
     )
+
+
+def round_loss(X, Y, Xu, Yu, G1, G2, pairs, *, scales_from, theta, rho=1.0, lam=1.0) -> float:
+    """The raw family's loss of one round, from its definition (module docstring).
+
+    ``L(G1, G2, P) = L_lin(G1, G2; X, Y) - lam/(n-1) sum_P (<G1 xv_i, G2 yv_j> - nu_1 nu_2 theta)``
+    where the rescaled samples ``xv``, ``yv`` and the RMS norms ``nu_1``, ``nu_2`` are set by the
+    encoders ``scales_from = (G1', G2')`` that started the round. Introduced in the chapter
+    `unpaired`.
+
+    Parameters
+    ----------
+    X, Y, Xu, Yu : arrays
+        As in :func:`fit_with_unpaired`.
+    G1 : array, shape (r, d1)
+    G2 : array, shape (r, d2)
+        Where the loss is evaluated.
+    pairs : array of int, shape (k, 2)
+    scales_from : (array (r, d1), array (r, d2))
+    theta : float
+    rho, lam : float
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> from mmcl.unpaired import round_loss
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
+    >>> fit = mmcl.fit_svd(X, Y, 2)
+    >>> none = np.empty((0, 2), int)
+    >>> bool(np.isclose(round_loss(X, Y, X, Y, fit.G1, fit.G2, none,
+    ...                            scales_from=(fit.G1, fit.G2), theta=0.5), fit.value))
+    True
+    """
+    X, Y, Xu, Yu, r = check_unpaired(X, Y, Xu, Yu, np.shape(G1)[0])
+    P = check_pairs(pairs, Xu.shape[0], Yu.shape[0])
+    rho, lam = as_positive(rho, "rho"), as_nonnegative(lam, "lam")
+    Xuc, Yuc = Xu - Xu.mean(axis=0), Yu - Yu.mean(axis=0)
+    Xv, nu1 = _rescaled(Xuc, Xuc @ np.asarray(scales_from[0]).T)
+    Yv, nu2 = _rescaled(Yuc, Yuc @ np.asarray(scales_from[1]).T)
+    inner = np.sum((Xv[P[:, 0]] @ np.asarray(G1).T) * (Yv[P[:, 1]] @ np.asarray(G2).T), axis=1)
+    base = linear_loss(rho).value(G1, G2, X, Y)
+    return float(base - lam / (len(X) - 1) * np.sum(inner - nu1 * nu2 * theta))
+
+
+def _rescaled(A, E):
+    """Rows of ``A`` scaled so that their embeddings ``E`` get the RMS norm ``nu``; and ``nu``."""
+    norms = np.linalg.norm(E, axis=1)
+    nu = np.sqrt(np.mean(norms**2))
+    return A * (nu / np.maximum(norms, np.finfo(float).tiny * max(nu, 1.0)))[:, None], nu
 
 
 def _as_set(P) -> set:

@@ -3,11 +3,19 @@
 * :mod:`mmcl.experiments.loss_to_svd` — the chapter `loss_to_svd`;
 * :mod:`mmcl.experiments.robustness`, :mod:`mmcl.experiments.robustness_fits` and
   :mod:`mmcl.experiments.sampling` — the chapter `robustness`;
-* :mod:`mmcl.experiments.unpaired`, :mod:`mmcl.experiments.unpaired_gain` and
+* :mod:`mmcl.experiments.unpaired`, :mod:`mmcl.experiments.regime_map` and
   :mod:`mmcl.experiments.paper` — the chapter `unpaired`.
 """
 
-from . import loss_to_svd, paper, robustness, robustness_fits, sampling, unpaired, unpaired_gain
+from . import (
+    loss_to_svd,
+    paper,
+    regime_map,
+    robustness,
+    robustness_fits,
+    sampling,
+    unpaired,
+)
 from .loss_to_svd import SelectionGrid, selection_grid
 from .robustness import (
     NOISE_TYPES,
@@ -26,7 +34,7 @@ __all__ = [
     "robustness_fits",
     "sampling",
     "unpaired",
-    "unpaired_gain",
+    "regime_map",
     "paper",
     "SelectionGrid",
     "selection_grid",

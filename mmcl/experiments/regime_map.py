@@ -26,28 +26,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_generator, as_int, as_positive, as_probability, as_target_fdr
+from .._checks import as_int, as_positive, as_target_fdr
+from .._threads import one_blas_thread
 from ..baselines import pca
-from ..data import make_model, sample_unpaired
 from ..metrics import detection_scores
 from ..solvers import fit_svd
 from ..unpaired import fit_with_pairs, fit_with_unpaired
 from ..yardsticks import loading_sin_theta, unexplained_latent_variance
 from ._seeds import seed_list
-from .unpaired import UnpairedProblem
+from .unpaired import NOISES, UnpairedProblem, unpaired_problem
 
 __all__ = [
-    "NOISES",
     "MAP_METHODS",
     "MATCHING_METHODS",
-    "regime_problem",
     "fit_routes",
     "RegimeMap",
     "regime_map",
+    "ExplorerView",
+    "explorer_view",
 ]
 
-#: Noise types of the map.
-NOISES = ("isotropic", "structured")
 #: Routes of the map, in the order of the method axis.
 MAP_METHODS = (
     "pairs only",
@@ -60,46 +58,6 @@ MAP_METHODS = (
 )
 #: The routes that detect pairs (their index in ``MAP_METHODS``: 3 and 4).
 MATCHING_METHODS = ("raw matching", "new default")
-
-
-def regime_problem(
-    *, noise: str, snr: float, n: int, m: int, d: int, r: int, fraction: float, rng
-) -> UnpairedProblem:
-    """One problem of the map: ``d1 = d2 = d``, latent variance ``snr``, noise variance 1.
-
-    ``noise="structured"`` adds a rank-3 nuisance of standard deviation 3 (variance 9) to each
-    modality, independent across modalities. Introduced in the chapter `unpaired`.
-
-    Parameters
-    ----------
-    noise : "isotropic" or "structured"
-    snr : float > 0
-    n, m, d, r : int
-    fraction : float in [0, 1]
-        Fraction of the unpaired samples with a partner.
-    rng : numpy.random.Generator or int
-
-    Returns
-    -------
-    UnpairedProblem
-
-    Examples
-    --------
-    >>> from mmcl.experiments.regime_map import regime_problem
-    >>> p = regime_problem(noise="structured", snr=8.0, n=20, m=50, d=12, r=2, fraction=0.5,
-    ...                    rng=0)
-    >>> p.model.noise1.loading.shape, p.unpaired.truth.shape
-    ((12, 3), (25, 2))
-    """
-    if noise not in NOISES:
-        raise ValueError(f"noise must be one of {NOISES}; got {noise!r}")
-    rng = as_generator(rng)
-    extra = {"nuisance_rank": 3, "nuisance_strength": 3.0} if noise == "structured" else {}
-    model = make_model(d, d, r, rng=rng, signal=as_positive(snr, "snr"), noise_sd=1.0, **extra)
-    pairs = model.sample(as_int(n, "n", low=2), rng=rng)
-    frac = as_probability(fraction, "fraction")
-    un = sample_unpaired(model, as_int(m, "m", low=1), partner_fraction=frac, rng=rng)
-    return UnpairedProblem(model=model, pairs=pairs, unpaired=un)
 
 
 def fit_routes(problem: UnpairedProblem, r: int, *, target_fdr: float = 0.1):
@@ -118,13 +76,18 @@ def fit_routes(problem: UnpairedProblem, r: int, *, target_fdr: float = 0.1):
 
     Examples
     --------
-    >>> from mmcl.experiments.regime_map import regime_problem, fit_routes
-    >>> p = regime_problem(noise="isotropic", snr=8.0, n=20, m=40, d=8, r=2, fraction=1.0,
-    ...                    rng=0)
+    >>> from mmcl.experiments.regime_map import fit_routes
+    >>> from mmcl.experiments.unpaired import unpaired_problem
+    >>> p = unpaired_problem(snr=8.0, n=20, m=40, d=8, r=2, fraction=1.0, rng=0)
     >>> encoders, detected, spikes = fit_routes(p, 2)
     >>> len(encoders), encoders[0].shape, len(detected)
     (7, (2, 8), 2)
     """
+    with one_blas_thread():  # many small eigendecompositions: threads cost more than they save
+        return _fit_routes(problem, r, target_fdr)
+
+
+def _fit_routes(problem, r, target_fdr):
     X, Y, un = problem.pairs.X, problem.pairs.Y, problem.unpaired
     data = (X, Y, un.Xu, un.Yu, r)
     empty = np.empty((0, 2), np.int64)
@@ -246,7 +209,7 @@ def regime_map(
         for a, noise in enumerate(noises):
             for b, snr in enumerate(snrs):
                 for c, m in enumerate(ms):
-                    p = regime_problem(
+                    p = unpaired_problem(
                         noise=noise, snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed
                     )
                     encoders, detected, spikes[a, b, c, s] = fit_routes(p, r, target_fdr=q)
@@ -272,3 +235,66 @@ def regime_map(
         spikes=spikes,
     )
 
+
+
+@dataclass(frozen=True)
+class ExplorerView:
+    """What the chapter's explorer shows at one setting (see :func:`explorer_view`).
+
+    Introduced in the chapter `unpaired`.
+
+    Attributes
+    ----------
+    loading, unexplained : ndarray, shape (7,)
+        The two yardsticks of every route of :data:`MAP_METHODS`.
+    precision, recall : ndarray, shape (2,)
+        Of the two routes of :data:`MATCHING_METHODS`.
+    spikes : int
+        Spike count of modality 1.
+    """
+
+    loading: np.ndarray
+    unexplained: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+    spikes: int
+
+
+def explorer_view(
+    *, noise: str, snr: float, m: int, target_fdr: float, rng, n: int = 40, d: int = 30,
+    r: int = 6, fraction: float = 0.5,
+) -> ExplorerView:  # fmt: skip
+    """Every route of the map on one problem, for the chapter's explorer.
+
+    Introduced in the chapter `unpaired`.
+
+    Parameters
+    ----------
+    noise, snr, m, n, d, r, fraction
+        As in :func:`~mmcl.experiments.unpaired.unpaired_problem`.
+    target_fdr : float in (0, 1)
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    ExplorerView
+
+    Examples
+    --------
+    >>> from mmcl.experiments.regime_map import explorer_view
+    >>> view = explorer_view(noise="isotropic", snr=16.0, m=30, target_fdr=0.1, rng=0, n=20,
+    ...                      d=8, r=2)
+    >>> view.loading.shape, view.recall.shape
+    ((7,), (2,))
+    """
+    p = unpaired_problem(noise=noise, snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=rng)
+    encoders, detected, spikes = fit_routes(p, r, target_fdr=as_target_fdr(target_fdr))
+    cov = p.model.covariance(1)
+    scores = np.array([detection_scores(P, p.unpaired.truth) for P in detected])
+    return ExplorerView(
+        loading=np.array([loading_sin_theta(G, p.model.U1, cov) for G in encoders]),
+        unexplained=np.array([unexplained_latent_variance(G, p.model) for G in encoders]),
+        precision=scores[:, 0],
+        recall=scores[:, 1],
+        spikes=int(spikes),
+    )
