@@ -16,6 +16,7 @@ from .baselines import (
     unimodal_contrastive_population,
 )
 from .bases import coherence, coherent_orthonormal, random_orthonormal
+from .candidates import BilinearScore, DecoyMatch, match_with_decoy
 from .cca import CCAFit, fit_cca
 from .data import (
     Noise,
@@ -41,7 +42,6 @@ from .losses import (
     linear_loss,
     weighted_cross_covariance,
 )
-from .candidates import BilinearScore, DecoyMatch, match_with_decoy
 from .matching import decoy_threshold, match_pairs, sparse_match
 from .metrics import (
     detection_scores,
@@ -51,6 +51,7 @@ from .metrics import (
     sin_theta,
 )
 from .paper_baseline import PaperFit, cosine_clip_loss, paper_procedure
+from .pseudo_pairs import CCAStep
 from .solvers import (
     GDFit,
     SVDFit,
@@ -60,7 +61,6 @@ from .solvers import (
     polish,
     spectral_selection,
 )
-from .pseudo_pairs import CCAStep
 from .spikes import SpikeCount, SpikedWhitener, spike_count, spiked_whitener
 from .unpaired import UnpairedFit, fit_with_pairs, fit_with_unpaired
 from .yardsticks import loading_sin_theta, unexplained_latent_variance

@@ -68,6 +68,10 @@ class BilinearScore:
         """Scores of the given rows against every column, shape (len(rows), m2)."""
         return self.p[rows] @ self.q.T + self.u[rows, None] + self.v[None, :]
 
+    def sub(self, rows, cols) -> np.ndarray:
+        """Scores of the given rows against the given columns, shape (len(rows), len(cols))."""
+        return self.p[rows] @ self.q[cols].T + self.u[rows, None] + self.v[None, cols]
+
     def at(self, i, j) -> np.ndarray:
         """Scores of the pairs ``(i[t], j[t])``, shape (len(i),)."""
         return np.einsum("ij,ij->i", self.p[i], self.q[j]) + self.u[i] + self.v[j]
@@ -107,7 +111,7 @@ def likelihood_ratio_score(A, B, correlations, *, max_correlation: float = 0.95)
     >>> from mmcl.candidates import likelihood_ratio_score
     >>> s = likelihood_ratio_score(np.array([[2.0]]), np.array([[2.0], [-2.0]]), [0.6])
     >>> s.block([0]).round(3)   # the same sign is evidence for a pair
-    array([[ 0.75 , -6.75 ]])
+    array([[ 1.5, -6. ]])
     """
     c = np.clip(np.asarray(correlations, dtype=float), 0.0, max_correlation)
     g, h = c / (1 - c**2), c**2 / (2 * (1 - c**2))
@@ -218,11 +222,10 @@ def _dense(score: BilinearScore, q, theta, groups, max_bytes: int):
             f"{need / 2**20:.0f} MiB (limit max_assignment_bytes = {max_bytes / 2**20:.0f} MiB); "
             "use matching='sparse', or match within groups"
         )
-    sims = [score.block(b1)[:, b2] for b1, b2 in blocks]
+    sims = [score.sub(b1, b2) for b1, b2 in blocks]
     real = np.concatenate([best_match_values(s) for s in sims] or [np.empty(0)])
     decoy = np.concatenate(
-        [best_match_values(score.mirrored().block(b1)[:, b2]) for b1, b2 in blocks]
-        or [np.empty(0)]
+        [best_match_values(score.mirrored().sub(b1, b2)) for b1, b2 in blocks] or [np.empty(0)]
     )
     th = decoy_threshold(real, decoy, q) if theta is None else theta
     found = [match_pairs(s, th)[0] for s in sims]
@@ -286,6 +289,8 @@ def match_with_decoy(
     >>> bool(np.mean(out.pairs[:, 0] == out.pairs[:, 1]) > 0.95), len(out.pairs) > 250
     (True, True)
     """
+    if not isinstance(score, BilinearScore):
+        raise TypeError(f"score must be a BilinearScore; got {type(score).__name__}")
     q = as_target_fdr(target_fdr)
     kappa, block = as_int(kappa, "kappa", low=1), as_int(block, "block", low=1)
     m1, m2 = score.p.shape[0], score.q.shape[0]
@@ -330,8 +335,8 @@ def crossing_fraction(score: BilinearScore, groups, target_fdr: float, *, rows: 
     >>> E = rng.normal(size=(200, 5))
     >>> s = cosine_score(E, E + 0.1 * rng.normal(size=E.shape))
     >>> blocks = np.arange(200) // 50
-    >>> crossing_fraction(s, (blocks, blocks), 0.1)[0]              # partners inside
-    0.0
+    >>> bool(crossing_fraction(s, (blocks, blocks), 0.1)[0] < 0.05)     # partners inside
+    True
     >>> bool(crossing_fraction(s, (blocks, rng.permutation(blocks)), 0.1)[0] > 0.5)
     True
     """

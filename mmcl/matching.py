@@ -195,7 +195,9 @@ def group_blocks(groups, m1: int, m2: int):
 def as_groups(groups, m1: int, m2: int):
     """Validate ``groups = (g1, g2)``: integer labels of the rows of ``Xu`` and ``Yu``."""
     if not isinstance(groups, (tuple, list)) or len(groups) != 2:
-        raise TypeError("groups must be a pair (labels of the rows of Xu, labels of the rows of Yu)")
+        raise TypeError(
+            "groups must be a pair (labels of the rows of Xu, labels of the rows of Yu)"
+        )
     out = []
     for g, m, name in ((groups[0], m1, "Xu"), (groups[1], m2, "Yu")):
         g = np.asarray(g)

@@ -40,7 +40,7 @@ __all__ = [
 
 
 def check_unpaired(X, Y, Xu, Yu, r):
-    """Validate pairs ``X`` (n, d1), ``Y`` (n, d2), unpaired ``Xu`` (m1, d1), ``Yu`` (m2, d2), ``r``."""
+    """Validate pairs ``X`` (n, d1), ``Y`` (n, d2), unpaired ``Xu`` (m1, d1), ``Yu`` (m2, d2)."""
     X, Y = as_pair(X, Y)
     Xu = as_data(Xu, "Xu", min_rows=1)
     Yu = as_data(Yu, "Yu", min_rows=1)
@@ -253,4 +253,3 @@ def fit_with_pairs(
     Xuc, Yuc = Xu - Xu.mean(axis=0), Yu - Yu.mean(axis=0)
     S = pseudo_cross_covariance(X, Y, Xuc, Yuc, P, lam)
     return fit_svd_from_cross_covariance(S, r, rho=rho)
-

@@ -184,7 +184,7 @@ class SpikedWhitener:
         return self.W.shape[0]
 
     def transform(self, A) -> np.ndarray:
-        """Reduced (whitened) coordinates ``(A - mean) W^T``, shape (rows, k), of ``A`` (rows, d)."""
+        """Reduced (whitened) coordinates ``(A - mean) W^T`` (rows, k) of ``A`` (rows, d)."""
         return (np.asarray(A, dtype=np.float64) - self.mean) @ self.W.T
 
 

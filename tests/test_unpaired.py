@@ -9,7 +9,6 @@ import pytest
 
 import mmcl
 
-
 RAW = {"whiten": False, "matching": "dense"}
 
 

@@ -184,8 +184,15 @@ def paper_reproduction(
         return [
             [
                 fit_with_unpaired(
-                    p.X, p.Y, u.Xu[:N], u.Yu[:N], r, batch_size=batch_size, matching="dense",
-                    target_fdr=target_fdr, **options,
+                    p.X,
+                    p.Y,
+                    u.Xu[:N],
+                    u.Yu[:N],
+                    r,
+                    batch_size=batch_size,
+                    matching="dense",
+                    target_fdr=target_fdr,
+                    **options,
                 )  # fmt: skip
                 for N in Ns
             ]

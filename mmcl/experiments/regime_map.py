@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_int, as_positive, as_target_fdr
+from .._checks import as_int, as_positive, as_rank, as_target_fdr
 from .._threads import one_blas_thread
 from ..baselines import pca
 from ..metrics import detection_scores
@@ -83,8 +83,14 @@ def fit_routes(problem: UnpairedProblem, r: int, *, target_fdr: float = 0.1):
     >>> len(encoders), encoders[0].shape, len(detected)
     (7, (2, 8), 2)
     """
+    if not isinstance(problem, UnpairedProblem):
+        raise TypeError(
+            "problem must be an UnpairedProblem (see unpaired_problem); "
+            f"got {type(problem).__name__}"
+        )
+    r = as_rank(r, problem.pairs.X.shape[1], problem.pairs.Y.shape[1])
     with one_blas_thread():  # many small eigendecompositions: threads cost more than they save
-        return _fit_routes(problem, r, target_fdr)
+        return _fit_routes(problem, r, as_target_fdr(target_fdr))
 
 
 def _fit_routes(problem, r, target_fdr):
@@ -234,7 +240,6 @@ def regime_map(
         detected=scores[..., 3].astype(int),
         spikes=spikes,
     )
-
 
 
 @dataclass(frozen=True)

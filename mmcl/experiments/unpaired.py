@@ -161,9 +161,7 @@ def fdr_calibration(
     seeds = as_int(seeds, "seeds", low=1)
     fdp, detected, recall = (np.zeros((targets.size, seeds)) for _ in range(3))
     for s, seed in enumerate(seed_list(rng, seeds)):
-        p = unpaired_problem(
-            snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed, noise=noise
-        )
+        p = unpaired_problem(snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed, noise=noise)
         un = p.unpaired
         for b, q in enumerate(targets):
             fit = fit_with_unpaired(p.pairs.X, p.pairs.Y, un.Xu, un.Yu, r, target_fdr=q,
@@ -171,9 +169,7 @@ def fdr_calibration(
             precision, recall[b, s] = detection_scores(fit.pairs, un.truth)
             fdp[b, s] = 1.0 - precision
             detected[b, s] = len(fit.pairs)
-    return FDRCalibration(
-        targets=targets, fdp=fdp, detected=detected.astype(int), recall=recall
-    )
+    return FDRCalibration(targets=targets, fdp=fdp, detected=detected.astype(int), recall=recall)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ def detection_figure(result, calibration):
         fdp = result.fdp[..., k][found]
         middle.scatter(k + 0.25 * rng.uniform(-1, 1, fdp.size), fdp, s=10, alpha=0.6,
                        color=ROUTE_STYLES[name][0])  # fmt: skip
-        middle.plot([k - 0.3, k + 0.3], [fdp.mean()] * 2, color=PALETTE[7], lw=2)
+        if fdp.size:
+            middle.plot([k - 0.3, k + 0.3], [fdp.mean()] * 2, color=PALETTE[7], lw=2)
     middle.axhline(0.1, color=PALETTE[7], ls="--", lw=1, label="target 10%")
     middle.set_xticks(range(2), rmap.MATCHING_METHODS)
     middle.set(xlim=(-0.6, 1.6), ylabel="false-discovery proportion of a run",
@@ -103,8 +104,9 @@ def detection_figure(result, calibration):
         found = calibration.detected[t] > 0
         x = target * (1 + 0.15 * rng.uniform(-1, 1, found.sum()))
         right.scatter(x, calibration.fdp[t][found], s=12, alpha=0.6, color=PALETTE[4])
-        right.plot(target, calibration.fdp[t][found].mean(), "_", ms=16, mew=2.5,
-                   color=PALETTE[7])  # fmt: skip
+        if found.any():
+            right.plot(target, calibration.fdp[t][found].mean(), "_", ms=16, mew=2.5,
+                       color=PALETTE[7])  # fmt: skip
     lim = [calibration.targets.min() * 0.7, calibration.targets.max() * 1.3]
     right.plot(lim, lim, color=PALETTE[7], lw=1, ls="--", label="achieved = target")
     log_ticks(right, calibration.targets)
