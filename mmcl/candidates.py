@@ -145,7 +145,7 @@ class DecoyMatch:
 
     @property
     def n_decoy(self) -> int:
-        """Decoy matches above the price: ``(1 + n_decoy) / k`` is the estimated FDR."""
+        """The number of decoy matches above the price; ``(1 + n_decoy) / k`` estimates the FDR."""
         return int(np.sum(self.decoy > self.theta))
 
 

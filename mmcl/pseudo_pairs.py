@@ -152,7 +152,7 @@ def whitened_problem(X, Y, Xu, Yu, r, *, n_spikes=None) -> WhitenedProblem:
 
 @dataclass(frozen=True)
 class CCAStep:
-    """The whitened family's SVD step (see :func:`cca_step`).
+    """The whitened family's SVD step (see :func:`mmcl.pseudo_pairs.cca_step`).
 
     Introduced in the chapter `unpaired`.
 
@@ -213,8 +213,8 @@ def fit_with_pairs(
     ``whiten=False``: the rank-r SVD of ``S_P / rho`` with ``S_P = Xc^T Yc/(n-1) + lam/(n-1)
     sum_{(i,j) in P} xu_i yu_j^T`` (unpaired samples centred at their own means, not
     rescaled); with no pairs it is ``fit_svd(X, Y, r, rho=rho)``. ``whiten=True``: CCA of the
-    pair set in the whitened spiked coordinates of each modality (:func:`cca_step`); with no
-    pairs it is the covariance-only route. With ``pairs`` the hidden truth and ``lam = 1``
+    pair set in the whitened spiked coordinates of each modality
+    (:func:`mmcl.pseudo_pairs.cca_step`); with no pairs it is the covariance-only route. With ``pairs`` the hidden truth and ``lam = 1``
     either is the oracle that knows the true pairs. Introduced in the chapter `unpaired`.
 
     Parameters

@@ -330,7 +330,7 @@ def round_loss(X, Y, Xu, Yu, G1, G2, pairs, *, scales_from, theta, rho=1.0, lam=
     Parameters
     ----------
     X, Y, Xu, Yu : arrays
-        As in :func:`fit_with_unpaired`.
+        As in :func:`mmcl.fit_with_unpaired`.
     G1 : array, shape (r, d1)
     G2 : array, shape (r, d2)
         Where the loss is evaluated.

@@ -229,6 +229,7 @@ def test_unpaired_explorer():
     assert explorer.defaults == {
         "noise": "structured",
         "snr": 16.0,
+        "fraction": 0.5,
         "m": 200,
         "target_fdr": 0.1,
     }

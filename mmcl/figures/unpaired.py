@@ -221,11 +221,11 @@ def explorer_view(fig, data, params):
 def explorer(*, rng=0) -> Explorer:
     """Explorer of the chapter `unpaired`.
 
-    Controls: noise type, signal-to-noise ratio, m and the target FDR; the view
+    Controls: noise type, signal-to-noise ratio, fraction of unpaired samples with a partner,
+    m and the target FDR; the view
     (``explorer_view``) shows the two yardsticks of every route of the regime map and the
     detection scores of the two matching routes
-    (:func:`mmcl.experiments.regime_map.explorer_view`; n = 40, d = 30, r = 6, half of the
-    unpaired samples partnered).
+    (:func:`mmcl.experiments.regime_map.explorer_view`; n = 40, d = 30, r = 6).
 
     Parameters
     ----------
@@ -248,13 +248,18 @@ def explorer(*, rng=0) -> Explorer:
     controls = {
         "noise": w.Dropdown(options=list(rmap.NOISES), value="structured", description="noise"),
         "snr": w.FloatLogSlider(value=16.0, base=10, min=0, max=1.8, step=0.05, description="SNR"),
-        "m": w.IntSlider(value=200, min=40, max=400, step=20, description="m"),
+        "fraction": w.FloatSlider(
+            value=0.5, min=0.0, max=1.0, step=0.05, description="with partner"
+        ),
+        "m": w.IntSlider(value=200, min=40, max=300, step=20, description="m"),
         "target_fdr": w.FloatSlider(
             value=0.1, min=0.02, max=0.4, step=0.01, description="target FDR"
         ),
     }
 
-    def compute(noise, snr, m, target_fdr):
-        return rmap.explorer_view(noise=noise, snr=snr, m=m, target_fdr=target_fdr, rng=rng)
+    def compute(noise, snr, fraction, m, target_fdr):
+        return rmap.explorer_view(
+            noise=noise, snr=snr, fraction=fraction, m=m, target_fdr=target_fdr, rng=rng
+        )
 
     return Explorer(compute, explorer_view, controls, figsize=(10.0, 3.8))
