@@ -215,6 +215,7 @@ def _graphs(score: BilinearScore, floor: float, kappa: int, block: int, groups):
 def _dense(score: BilinearScore, q, theta, groups, max_bytes: int):
     m1, m2 = score.p.shape[0], score.q.shape[0]
     blocks = list(zip(*group_blocks(groups, m1, m2)))
+    # three float64 copies: the scores, their thresholded copy and SciPy's internal one
     need = max(3 * 8 * len(b1) * len(b2) for b1, b2 in blocks) if blocks else 0
     if need > max_bytes:
         raise ValueError(

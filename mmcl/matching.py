@@ -25,12 +25,11 @@ __all__ = [
     "best_match_values",
     "decoy_threshold",
     "group_blocks",
+    "as_groups",
 ]
 
 #: Default ceiling on the memory one assignment problem may use (bytes).
 MAX_ASSIGNMENT_BYTES = 2**30
-# The similarity matrix, its thresholded copy and SciPy's internal copy.
-_COPIES = 3
 
 
 def match_pairs(similarity, theta: float = 0.0):

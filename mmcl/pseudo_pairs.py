@@ -214,7 +214,8 @@ def fit_with_pairs(
     sum_{(i,j) in P} xu_i yu_j^T`` (unpaired samples centred at their own means, not
     rescaled); with no pairs it is ``fit_svd(X, Y, r, rho=rho)``. ``whiten=True``: CCA of the
     pair set in the whitened spiked coordinates of each modality
-    (:func:`mmcl.pseudo_pairs.cca_step`); with no pairs it is the covariance-only route. With ``pairs`` the hidden truth and ``lam = 1``
+    (:func:`mmcl.pseudo_pairs.cca_step`); with no pairs it is the covariance-only route.
+    With ``pairs`` the hidden truth and ``lam = 1``
     either is the oracle that knows the true pairs. Introduced in the chapter `unpaired`.
 
     Parameters

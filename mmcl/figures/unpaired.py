@@ -23,7 +23,7 @@ ROUTE_STYLES = {
     "pairs only": (METHOD_COLORS["SVD"], "-", "o"),
     "PCA on all": (METHOD_COLORS["PCA"], "-", "s"),
     "covariance only": (PALETTE[2], "--", "D"),
-    "raw matching": (PALETTE[1], "-", "^"),
+    "raw matching": (PALETTE[5], "-", "^"),
     "new default": (METHOD_COLORS["unpaired"], "-", "o"),
     "oracle raw": (PALETTE[7], ":", "x"),
     "oracle whitened": (PALETTE[7], "--", "+"),
@@ -38,13 +38,13 @@ _YARDSTICKS = {
 def regime_map_figure(result, *, yardstick: str = "loading"):
     """One panel per noise type and SNR: a yardstick against ``m`` for every route.
 
-    ``result`` is a ``RegimeMap``; ``yardstick`` is ``"loading"`` or ``"unexplained"``. Log
-    y axis (the routes span two decades); bands are +/- one standard deviation over seeds.
+    ``result`` is a ``RegimeMap``; ``yardstick`` is ``"loading"`` (log y axis: the routes span
+    two decades) or ``"unexplained"``. Bands are +/- one standard deviation over seeds.
     Introduced in the chapter `unpaired`.
     """
     values = getattr(result, yardstick)
     nn, ns = len(result.noises), result.snrs.size
-    fig, ax = figure(ns, nn, width=3.3 * ns + 0.4, height=2.7 * nn + 0.9, sharex=True)
+    fig, ax = figure(ns, nn, width=3.3 * ns + 0.4, height=3.0 * nn + 0.9, sharex=True)
     for a, noise in enumerate(result.noises):
         for b, snr in enumerate(result.snrs):
             panel = ax[a, b]
@@ -53,7 +53,8 @@ def regime_map_figure(result, *, yardstick: str = "loading"):
                 band(panel, result.ms, values[a, b, :, :, k].T, label=name, color=color, ls=ls,
                      marker=marker)  # fmt: skip
             log_ticks(panel, result.ms)
-            panel.set_yscale("log")
+            if yardstick == "loading":
+                panel.set_yscale("log")
             panel.set(
                 title=f"{noise} noise, SNR {snr:g}",
                 xlabel="unpaired samples m per modality",
@@ -197,8 +198,8 @@ def explorer_view(fig, data, params):
         for j in range(2)
     ]  # fmt: skip
     ax2.set_xticks(range(2), [n.replace(" ", "\n") for n in rmap.MATCHING_METHODS], fontsize=8)
-    ax2.set(ylim=(0, 1.05), ylabel="detection score")
-    ax2.legend(loc="lower right", fontsize=8)
+    ax2.set(ylim=(0, 1.3), ylabel="detection score")
+    ax2.legend(loc="upper center", fontsize=8, ncols=2)
 
     def update(data, params):
         for bars, values in ((bars_l, data.loading), (bars_u, data.unexplained)):
