@@ -58,7 +58,7 @@ from .solvers import fit_svd_from_cross_covariance
 __all__ = ["UnpairedFit", "fit_with_pairs", "fit_with_unpaired", "round_loss"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class UnpairedFit:
     """Result of :func:`fit_with_unpaired`.
 
