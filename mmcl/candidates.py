@@ -164,13 +164,16 @@ def _floor(score: BilinearScore, groups, block: int) -> float:
     discoveries, which no target FDR below 1/2 allows. One pass over all rows in blocks (the
     result does not depend on the order of the rows).
     """
-    m1, mirrored = score.p.shape[0], score.mirrored()
+    m1 = score.p.shape[0]
+    minus_qT = -np.ascontiguousarray(score.q.T)
     best = np.empty(m1)
     for start in range(0, m1, block):
         idx = np.arange(start, min(start + block, m1))
-        D = mirrored.block(idx)
+        D = score.p[idx] @ minus_qT
+        D += score.v  # the decoy scores minus u_i, which does not change a row's maximum
         allowed = _allowed(groups, idx)
         best[idx] = (D if allowed is None else np.where(allowed, D, -np.inf)).max(axis=1)
+        best[idx] += score.u[idx]
     best = best[np.isfinite(best)]
     return float(np.median(best)) if best.size else np.inf
 
