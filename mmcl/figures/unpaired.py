@@ -149,7 +149,7 @@ def paper_reproduction_figure(result):
 
     Introduced in the chapter `unpaired`.
     """
-    fig, ax = figure(width=6.8, height=4.2)
+    fig, ax = figure(width=6.8, height=4.8)
     Ns = np.asarray(result.Ns)
     for key, label, color, ls in (
         ("paper", "paper's procedure (CLIP + AdamW)", METHOD_COLORS["CLIP"], "-"),
@@ -169,7 +169,7 @@ def paper_reproduction_figure(result):
         ylabel="top-1 retrieval accuracy",
         title="reproducing Section 5.1 of the paper",
     )
-    ax.legend(loc="lower right", fontsize=8, ncols=2)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=2)
     return fig
 
 
