@@ -16,6 +16,7 @@ from .baselines import (
     unimodal_contrastive_population,
 )
 from .bases import coherence, coherent_orthonormal, random_orthonormal
+from .candidates import BilinearScore, DecoyMatch, match_with_decoy
 from .cca import CCAFit, fit_cca
 from .cleaning import CleanFit, clean_pairs, filter_pairs
 from .data import (
@@ -52,7 +53,7 @@ from .losses import (
     vse_loss,
     weighted_cross_covariance,
 )
-from .matching import decoy_threshold, match_pairs
+from .matching import decoy_threshold, match_pairs, sparse_match
 from .metrics import (
     detection_scores,
     orthonormal_basis,
@@ -61,6 +62,7 @@ from .metrics import (
     sin_theta,
 )
 from .paper_baseline import PaperFit, cosine_clip_loss, paper_procedure
+from .pseudo_pairs import CCAStep
 from .solvers import (
     GDFit,
     SVDFit,
@@ -70,7 +72,9 @@ from .solvers import (
     polish,
     spectral_selection,
 )
+from .spikes import SpikeCount, SpikedWhitener, spike_count, spiked_whitener
 from .unpaired import UnpairedFit, fit_with_pairs, fit_with_unpaired
+from .yardsticks import loading_sin_theta, unexplained_latent_variance
 
 __version__ = "0.2.0"
 
@@ -135,7 +139,15 @@ __all__ = [
     "masked_view_covariance_population",
     # Unpaired data
     "match_pairs",
+    "sparse_match",
     "decoy_threshold",
+    "match_with_decoy",
+    "DecoyMatch",
+    "BilinearScore",
+    "spike_count",
+    "SpikeCount",
+    "spiked_whitener",
+    "SpikedWhitener",
     "fit_with_pairs",
     "fit_with_unpaired",
     "UnpairedFit",
@@ -143,6 +155,9 @@ __all__ = [
     "clean_pairs",
     "CleanFit",
     "filter_pairs",
+    "CCAStep",
+    "loading_sin_theta",
+    "unexplained_latent_variance",
     # The paper's baseline
     "PaperFit",
     "cosine_clip_loss",

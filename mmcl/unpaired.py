@@ -1,31 +1,32 @@
-"""Unpaired data: a loss with a matching variable, solved by alternating
-minimisation (assignment step, SVD step).
+"""Unpaired data: detect hidden pairs by matching with a price, refit, repeat.
 
-Introduced in the chapter `unpaired`. Besides ``n`` pairs
-``(X, Y)`` there are unpaired samples ``Xu`` (m1 x d1) and ``Yu`` (m2 x d2);
-some rows of ``Xu`` have their partner (same latent ``z``) among the rows of
-``Yu``, in a hidden order. The unpaired samples are centred once at their own
-means. In a round with current encoders ``(G1, G2)`` every unpaired sample is
-rescaled so that its embedding has the root-mean-square norm of its modality
-(``xv_i = xu_i * nu / |G1 xu_i|``, likewise ``yv_j``; the scales are then
-frozen for the round, as the weights ``beta`` are frozen in the chapter `loss_to_svd`).
-For a partial matching ``P`` (pairs ``(i, j)``,
-each row used at most once) the loss of the round is::
+Introduced in the chapter `unpaired`. Besides ``n`` pairs ``(X, Y)`` there are unpaired
+samples ``Xu`` (m1 x d1) and ``Yu`` (m2 x d2); some rows of ``Xu`` have their partner (same
+latent ``z``) among the rows of ``Yu``, in a hidden order. :func:`fit_with_unpaired`
+alternates a matching step (a maximum-weight partial matching in which a pair is kept only
+when its score beats the price ``theta``, calibrated with a decoy null,
+:mod:`mmcl.candidates`) and an SVD step on the pairs plus the matched pseudo-pairs
+(:mod:`mmcl.pseudo_pairs`), in one of two families.
+
+**Whitened** (default). The unpaired data are used twice. First through their covariances:
+each modality is reduced to its spiked subspace, estimated from all its samples, and whitened
+there (:mod:`mmcl.spikes`). Then through their matches: the score is the Gaussian
+log-likelihood ratio of canonical variates, the refit is CCA of the pair set.
+
+**Raw** (``whiten=False``, the chapter's plain algorithm). In a round with encoders
+``(G1, G2)`` every centred unpaired sample is rescaled so that its embedding has the
+root-mean-square norm of its modality (``xv_i = xu_i nu_1 / |G1 xu_i|``, likewise ``yv_j``
+with ``nu_2``; frozen for the round). For a partial matching ``P`` the round's loss is::
 
     L(G1, G2, P) = L_lin(G1, G2; X, Y)
-                   - lam/(n-1) * sum_{(i,j) in P} (<G1 xv_i, G2 yv_j> - nu mu theta)
-                 = -tr(G1 S_P G2^T) + rho/2 ||G1^T G2||_F^2 + lam nu mu theta |P| / (n-1)
+                   - lam/(n-1) sum_{(i,j) in P} (<G1 xv_i, G2 yv_j> - nu_1 nu_2 theta)
+                 = -tr(G1 S_P G2^T) + rho/2 ||G1^T G2||_F^2 + lam nu_1 nu_2 theta |P| / (n-1)
 
-    S_P = Xc^T Yc/(n-1) + lam/(n-1) sum_{(i,j) in P} xv_i yv_j^T
-
-Each pseudo-pair counts ``lam`` times as much as a pair and costs the price
-``theta``, on the scale of cosine similarities: at the current encoders
-``<G1 xv_i, G2 yv_j> = nu mu cos_ij``.
-
-* With ``P`` fixed, ``L`` is minimised by the rank-r SVD of ``S_P / rho``.
-* With ``(G1, G2)`` fixed, ``L`` is minimised by the maximum-weight
-  assignment on ``max(cos_ij - theta, 0)``, keeping the pairs with
-  ``cos_ij > theta`` (:func:`match_pairs`).
+With the encoders fixed the matching step on the cosines minimises it over ``P``; with ``P``
+fixed the SVD step minimises it over the encoders (every minimiser has
+``G1^T G2 = [S_P]_r / rho``). So within a round the loss never increases; across rounds the
+scales and the price are re-estimated, so the rounds minimise different losses and the
+sequence of losses need not fall.
 """
 
 from __future__ import annotations
@@ -35,123 +36,29 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._checks import (
-    as_data,
-    as_int,
-    as_nonnegative,
-    as_pair,
-    as_positive,
-    as_price,
-    as_rank,
-    as_target_fdr,
+from ._checks import as_int, as_nonnegative, as_positive, as_price, as_target_fdr
+from .candidates import (
+    cosine_score,
+    likelihood_ratio_score,
+    match_with_decoy,
+    warn_if_groups_cross,
 )
-from .losses import linear_cross_covariance
-from .matching import (
-    MAX_ASSIGNMENT_BYTES,
-    assignment_blocks,
-    best_match_values,
-    decoy_threshold,
-    match_pairs,
+from .losses import linear_cross_covariance, linear_loss
+from .matching import MAX_ASSIGNMENT_BYTES, as_groups
+from .pseudo_pairs import (
+    cca_step,
+    check_pairs,
+    check_unpaired,
+    fit_with_pairs,
+    pseudo_cross_covariance,
+    whitened_problem,
 )
-from .solvers import SVDFit, fit_svd_from_cross_covariance
+from .solvers import fit_svd_from_cross_covariance
 
-__all__ = ["UnpairedFit", "fit_with_pairs", "fit_with_unpaired"]
-
-
-def _centre(A: np.ndarray) -> np.ndarray:
-    return A - A.mean(axis=0)
+__all__ = ["UnpairedFit", "fit_with_pairs", "fit_with_unpaired", "round_loss"]
 
 
-def _unit_rows(E: np.ndarray):
-    """Rows of E scaled to unit norm, and the norms."""
-    norms = np.linalg.norm(E, axis=1)
-    return E / np.maximum(norms, np.finfo(float).tiny)[:, None], norms
-
-
-def _rescaled(A: np.ndarray, norms: np.ndarray) -> np.ndarray:
-    """Rows of A scaled by rms(norms)/norms: embeddings get a common norm."""
-    rms = np.sqrt(np.mean(norms**2))
-    return A * (rms / np.maximum(norms, np.finfo(float).tiny * max(rms, 1.0)))[:, None]
-
-
-def _pseudo_S(X, Y, Xuc, Yuc, pairs, lam):
-    n = X.shape[0]
-    S = linear_cross_covariance(X, Y)
-    if len(pairs):
-        S = S + (lam / (n - 1)) * (Xuc[pairs[:, 0]].T @ Yuc[pairs[:, 1]])
-    return S
-
-
-def _check_pairs(pairs, m1, m2) -> np.ndarray:
-    P = np.asarray(pairs)
-    if P.size == 0:
-        return np.empty((0, 2), int)
-    if P.ndim != 2 or P.shape[1] != 2 or not np.issubdtype(P.dtype, np.integer):
-        raise ValueError(
-            f"pairs must be a (k, 2) integer array of (row of Xu, row of Yu); got shape {P.shape}"
-        )
-    if P.min() < 0 or P[:, 0].max() >= m1 or P[:, 1].max() >= m2:
-        raise ValueError(f"pairs must index rows of Xu (< {m1}) and of Yu (< {m2})")
-    if len(np.unique(P[:, 0])) < len(P) or len(np.unique(P[:, 1])) < len(P):
-        raise ValueError("pairs must use each row of Xu and of Yu at most once (a matching)")
-    return P.astype(int)
-
-
-def _check_all(X, Y, Xu, Yu, r, rho, lam):
-    X, Y = as_pair(X, Y)
-    Xu = as_data(Xu, "Xu", min_rows=1)
-    Yu = as_data(Yu, "Yu", min_rows=1)
-    if Xu.shape[1] != X.shape[1]:
-        raise ValueError(f"Xu must have d1 = X.shape[1] = {X.shape[1]} columns; got {Xu.shape[1]}")
-    if Yu.shape[1] != Y.shape[1]:
-        raise ValueError(f"Yu must have d2 = Y.shape[1] = {Y.shape[1]} columns; got {Yu.shape[1]}")
-    r = as_rank(r, X.shape[1], Y.shape[1])
-    return X, Y, Xu, Yu, r, as_positive(rho, "rho"), as_nonnegative(lam, "lam")
-
-
-def fit_with_pairs(X, Y, Xu, Yu, r, *, pairs, rho: float = 1.0, lam: float = 1.0) -> SVDFit:
-    """SVD fit on the pairs plus given pseudo-pairs (the oracle, with the truth).
-
-    The rank-r SVD of ``S_P / rho`` with ``S_P = Xc^T Yc/(n-1) + lam/(n-1)
-    sum_{(i,j) in P} xu_i yu_j^T`` (unpaired samples centred at their own
-    means, not rescaled). With ``pairs`` the hidden truth and ``lam = 1`` it is
-    the oracle that knows the true pairs; with no pairs it is
-    ``fit_svd(X, Y, r, rho=rho)``. Introduced in
-    the chapter `unpaired`.
-
-    Parameters
-    ----------
-    X : array, shape (n, d1)
-    Y : array, shape (n, d2)
-    Xu : array, shape (m1, d1)
-    Yu : array, shape (m2, d2)
-    r : int
-    pairs : array of int, shape (k, 2)
-        ``(row of Xu, row of Yu)``, each row used at most once.
-    rho : float > 0
-    lam : float >= 0
-        Weight of a pseudo-pair relative to a pair.
-
-    Returns
-    -------
-    SVDFit
-
-    Examples
-    --------
-    >>> import numpy as np, mmcl
-    >>> rng = np.random.default_rng(0)
-    >>> X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
-    >>> fit = mmcl.fit_with_pairs(X, Y, X[:5], Y[:5], 2, pairs=np.empty((0, 2), int))
-    >>> bool(np.allclose(fit.G1, mmcl.fit_svd(X, Y, 2).G1))
-    True
-    """
-    X, Y, Xu, Yu, r, rho, lam = _check_all(X, Y, Xu, Yu, r, rho, lam)
-    P = _check_pairs(pairs, Xu.shape[0], Yu.shape[0])
-    S = _pseudo_S(X, Y, _centre(Xu), _centre(Yu), P, lam)
-    return fit_svd_from_cross_covariance(S, r, rho=rho)
-
-
-@dataclass
+@dataclass(frozen=True)
 class UnpairedFit:
     """Result of :func:`fit_with_unpaired`.
 
@@ -161,30 +68,97 @@ class UnpairedFit:
     ----------
     G1 : ndarray, shape (r, d1)
     G2 : ndarray, shape (r, d2)
+        The encoders (weights). In the whitened family the loadings ``Sigma_x G1^T``, not the
+        rows of ``G1``, span the estimate of ``span(U1)``.
     pairs : ndarray of int, shape (k, 2)
-        Detected pairs ``(row of Xu, row of Yu)`` of the last round.
-    similarities : ndarray, shape (k,)
-        Their cosine similarities under the encoders that detected them.
+        Detected pairs ``(row of Xu, row of Yu)`` of the last round, sorted by row.
+    scores : ndarray, shape (k,)
+        Their scores under the encoders that detected them (cosines in the raw family,
+        log-likelihood ratios in the whitened family).
     theta : float
-        Price used in the last round.
+        Price of the last round (``+inf``: nothing bought).
     history : dict of ndarrays
-        Per round: ``"theta"``, ``"n_pairs"``, ``"loss"`` (the round's loss
-        after its SVD step) and ``"changed"`` (pairs added or dropped).
-        Round 0 is the pairs-only fit.
+        Per round: ``"theta"``, ``"n_pairs"``, ``"n_decoy"`` (decoy matches above the price),
+        ``"changed"`` (pairs added or dropped) and ``"loss"`` (raw family: the round's loss
+        after its SVD step; NaN in the whitened family, whose two steps do not share one
+        objective). Round 0 is the fit without pseudo-pairs.
     pair_history : list of ndarray
-        The matching found in each round (round 0: empty).
+        The matching of each round (round 0: empty).
     converged : bool
-        True if the matching stopped changing before ``rounds`` ran out.
+        True if fewer than ``tol * |P|`` pairs changed before ``rounds`` ran out.
+    spikes : (int, int)
+        Dimensions ``(k1, k2)`` of the reduced coordinates (``(d1, d2)`` in the raw family).
     """
 
     G1: np.ndarray
     G2: np.ndarray
     pairs: np.ndarray
-    similarities: np.ndarray
+    scores: np.ndarray
     theta: float
     history: dict
     pair_history: list = field(default_factory=list)
     converged: bool = False
+    spikes: tuple = (0, 0)
+
+
+class _Raw:
+    """The raw family: cosine scores, per-round rescaling, PLS-SVD refits."""
+
+    def __init__(self, X, Y, Xu, Yu, r, rho, lam):
+        self.X, self.Y, self.r, self.rho, self.lam = X, Y, r, rho, lam
+        self.Xu, self.Yu = Xu - Xu.mean(axis=0), Yu - Yu.mean(axis=0)
+        self.spikes = (X.shape[1], Y.shape[1])
+        self.fit = fit_svd_from_cross_covariance(linear_cross_covariance(X, Y), r, rho=rho)
+        self.loss = self.fit.value
+
+    def score(self):
+        self.E1, self.E2 = self.Xu @ self.fit.G1.T, self.Yu @ self.fit.G2.T
+        return cosine_score(self.E1, self.E2)
+
+    def refit(self, P, theta):
+        (Xv, nu1), (Yv, nu2) = _rescaled(self.Xu, self.E1), _rescaled(self.Yu, self.E2)
+        S = pseudo_cross_covariance(self.X, self.Y, Xv, Yv, P, self.lam)
+        self.fit = fit_svd_from_cross_covariance(S, self.r, rho=self.rho)
+        price = self.lam * theta * nu1 * nu2 * len(P) / (len(self.X) - 1) if len(P) else 0.0
+        self.loss = self.fit.value + price
+
+    @property
+    def encoders(self):
+        return self.fit.G1, self.fit.G2
+
+
+class _Whitened:
+    """The whitened family: spiked whitening, likelihood-ratio scores, CCA refits."""
+
+    loss = np.nan
+
+    def __init__(self, X, Y, Xu, Yu, r, rho, lam, n_spikes):
+        self.problem = whitened_problem(X, Y, Xu, Yu, r, n_spikes=n_spikes)
+        self.r, self.rho, self.lam = r, rho, lam
+        self.spikes = (self.problem.whitener1.k, self.problem.whitener2.k)
+        self.step = cca_step(self.problem, np.empty((0, 2), np.int64), r, rho=rho, lam=lam)
+
+    def score(self):
+        s = self.step
+        return likelihood_ratio_score(
+            self.problem.Xu @ s.A.T, self.problem.Yu @ s.B.T, s.correlations
+        )
+
+    def refit(self, P, theta):
+        self.step = cca_step(self.problem, P, self.r, rho=self.rho, lam=self.lam)
+
+    @property
+    def encoders(self):
+        return self.step.G1, self.step.G2
+
+
+def _batch_groups(batch_size: int, m1: int, m2: int):
+    """Labels of ``b = ceil(max(m1, m2) / batch_size)`` consecutive blocks on each side."""
+    b = int(np.ceil(max(m1, m2) / batch_size))
+    return tuple(
+        np.concatenate([np.full(len(c), k) for k, c in enumerate(np.array_split(np.arange(m), b))])
+        for m in (m1, m2)
+    )
 
 
 def fit_with_unpaired(
@@ -194,27 +168,30 @@ def fit_with_unpaired(
     Yu,
     r,
     *,
+    whiten: bool = True,
     rho: float = 1.0,
     lam: float = 1.0,
     theta="auto",
     target_fdr: float = 0.1,
     rounds: int = 10,
+    tol: float = 0.005,
+    matching: str = "sparse",
+    kappa: int = 10,
+    groups=None,
     batch_size: int | None = None,
+    n_spikes=None,
     max_assignment_bytes: int = MAX_ASSIGNMENT_BYTES,
 ) -> UnpairedFit:
-    """Alternating minimisation of ``L(G1, G2, P)``: detect hidden pairs, refit.
+    """Pairs plus unpaired samples: detect hidden pairs with a price, refit, repeat.
 
-    Round 0 is ``fit_svd`` on the pairs. Each round then (1) embeds the
-    centred unpaired samples and forms their cosine similarities
-    ``cos_ij``; (2) chooses the price ``theta`` (if ``"auto"``, by
-    :func:`decoy_threshold` from the maximum-weight assignments on ``cos``
-    and on the mirrored ``-cos``, at the target false-discovery rate);
-    (3) matching step: :func:`match_pairs`; (4) SVD step on the pairs plus
-    the detected pseudo-pairs, weight ``lam``, each unpaired sample rescaled
-    so its current embedding has its modality's root-mean-square norm (see
-    the module docstring for the loss both steps minimise). It stops when
-    the matching no longer changes or after ``rounds`` rounds.
-    Introduced in the chapter `unpaired`.
+    Round 0 fits the pairs alone (whitened family: CCA in the whitened spiked coordinates,
+    which already uses the unpaired covariances; raw family: :func:`mmcl.fit_svd`). Each
+    round then scores every candidate pair with the current fit, sets the price ``theta`` from
+    the decoy null at ``target_fdr`` (unless ``theta`` is given), keeps the maximum-weight
+    partial matching of the pairs scoring above the price, and refits on the pairs plus the
+    matched pseudo-pairs (weight ``lam``). It stops when at most ``tol * |P|`` pairs change
+    (converged), when a matching repeats the one of two rounds before (a cycle, not
+    converged), or after ``rounds`` rounds. Introduced in the chapter `unpaired`.
 
     Parameters
     ----------
@@ -226,24 +203,33 @@ def fit_with_unpaired(
         The unpaired samples (at least one row each).
     r : int
         Representation dimension, ``1 <= r <= min(d1, d2)``.
+    whiten : bool
+        ``True``: the whitened family (see the module docstring); ``False``: the raw family.
     rho : float > 0
     lam : float >= 0
         Weight of a pseudo-pair relative to a pair.
     theta : "auto", float or +inf
-        Price of a pair on the cosine scale: matched pairs are kept when their
-        cosine similarity exceeds it; ``+inf`` gives the pairs-only fit.
+        Price of a pair on the scale of the scores; ``+inf`` buys nothing (round 0's fit).
     target_fdr : float in (0, 1)
         Used when ``theta="auto"``.
     rounds : int >= 1
-        Maximum number of matching rounds.
+    tol : float >= 0
+        Stop when at most ``tol * |P|`` pairs change (0: until the matching is stable).
+    matching : "sparse" or "dense"
+        Candidate graphs with ``kappa`` candidates per row (scales to m of tens of
+        thousands), or the full assignment problem (memory ``O(m1 m2)``).
+    kappa : int >= 1
+    groups : (array (m1,), array (m2,)) of int, optional
+        Labels of the rows of ``Xu`` and ``Yu``: candidates only within equal labels. Use it
+        only when the groups are known to hold the partners (batches built from pairs): a
+        partner in another group can never be found. A ``UserWarning`` is raised when most
+        matches that are confident without the groups cross them.
     batch_size : int, optional
-        Match within blocks instead of globally: ``Xu`` and ``Yu`` are cut
-        into the same number ``b = ceil(max(m1, m2)/batch_size)`` of
-        consecutive blocks (``numpy.array_split``) and block ``k`` of ``Xu``
-        is matched with block ``k`` of ``Yu`` only.
+        Shorthand for groups of ``batch_size`` consecutive rows on each side.
+    n_spikes : (int, int), optional
+        Force the spike counts (whitened family).
     max_assignment_bytes : int
-        Refuse (``ValueError``) assignment problems that would need more
-        memory than this.
+        Refuse dense assignment problems needing more memory than this.
 
     Returns
     -------
@@ -261,84 +247,131 @@ def fit_with_unpaired(
     (2, (2, 10))
     """
     with threadpool_limits(limits=1, user_api="blas"):  # small products only
-        return _fit_with_unpaired(
-            X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, batch_size, max_assignment_bytes
-        )
+        return _fit(
+            X, Y, Xu, Yu, r, whiten, rho, lam, theta, target_fdr, rounds, tol, matching, kappa,
+            groups, batch_size, n_spikes, max_assignment_bytes,
+        )  # fmt: skip
 
 
-def _fit_with_unpaired(
-    X, Y, Xu, Yu, r, rho, lam, theta, target_fdr, rounds, batch_size, max_assignment_bytes
-):
-    X, Y, Xu, Yu, r, rho, lam = _check_all(X, Y, Xu, Yu, r, rho, lam)
+def _fit(
+    X, Y, Xu, Yu, r, whiten, rho, lam, theta, target_fdr, rounds, tol, matching, kappa,
+    groups, batch_size, n_spikes, max_assignment_bytes,
+):  # fmt: skip
+    X, Y, Xu, Yu, r = check_unpaired(X, Y, Xu, Yu, r)
+    rho, lam = as_positive(rho, "rho"), as_nonnegative(lam, "lam")
     auto = isinstance(theta, str)
     if auto and theta != "auto":
         raise ValueError(f"theta must be 'auto', a real number or +inf; got {theta!r}")
-    q = as_target_fdr(target_fdr)
-    price = None if auto else as_price(theta)
-    rounds = as_int(rounds, "rounds", low=1)
-    if batch_size is not None:
-        batch_size = as_int(batch_size, "batch_size", low=1)
+    q, price = as_target_fdr(target_fdr), None if auto else as_price(theta)
+    rounds, tol = as_int(rounds, "rounds", low=1), as_nonnegative(tol, "tol")
+    kappa = as_int(kappa, "kappa", low=1)
     max_bytes = as_int(max_assignment_bytes, "max_assignment_bytes", low=1)
-    blocks1, blocks2 = assignment_blocks(Xu.shape[0], Yu.shape[0], batch_size, max_bytes)
-    Xuc, Yuc = _centre(Xu), _centre(Yu)
-    n = X.shape[0]
-    fit = fit_svd_from_cross_covariance(linear_cross_covariance(X, Y), r, rho=rho)
-    P = np.empty((0, 2), int)
-    hist = {"theta": [np.inf], "n_pairs": [0], "loss": [fit.value], "changed": [0]}
-    pair_history, values, converged = [P], np.empty(0), False
-    for _ in range(rounds):
-        (A, nu), (C, mu) = _unit_rows(Xuc @ fit.G1.T), _unit_rows(Yuc @ fit.G2.T)
-        sims = [A[b1] @ C[b2].T for b1, b2 in zip(blocks1, blocks2)]  # cosines
-        th = (
-            price
-            if not auto
-            else decoy_threshold(
-                np.concatenate([best_match_values(s) for s in sims]),
-                np.concatenate([best_match_values(-s) for s in sims]),
-                q,
-            )
-        )
-        found = [match_pairs(s, th) for s in sims]
-        newP = np.concatenate(
-            [
-                np.column_stack([b1[p[:, 0]], b2[p[:, 1]]])
-                for (p, _), b1, b2 in zip(found, blocks1, blocks2)
-            ]
-        )
-        values = np.concatenate([v for _, v in found])
-        order = np.argsort(newP[:, 0], kind="stable")
-        newP, values = newP[order], values[order]
-        changed = len(_set(newP) ^ _set(P))
-        P = newP
-        Xv, Yv = _rescaled(Xuc, nu), _rescaled(Yuc, mu)
-        fit = fit_svd_from_cross_covariance(_pseudo_S(X, Y, Xv, Yv, P, lam), r, rho=rho)
-        scale = np.sqrt(np.mean(nu**2) * np.mean(mu**2))
-        extra = lam * th * scale * len(P) / (n - 1) if len(P) else 0.0
-        for key, val in (
-            ("theta", th),
-            ("n_pairs", len(P)),
-            ("loss", fit.value + extra),
-            ("changed", changed),
-        ):
-            hist[key].append(val)
+    if matching not in ("sparse", "dense"):
+        raise ValueError(f"matching must be 'sparse' or 'dense'; got {matching!r}")
+    m1, m2 = Xu.shape[0], Yu.shape[0]
+    if batch_size is not None:
+        if groups is not None:
+            raise ValueError("pass either groups or batch_size, not both")
+        groups = _batch_groups(as_int(batch_size, "batch_size", low=1), m1, m2)
+    groups = None if groups is None else as_groups(groups, m1, m2)
+    family = (
+        _Whitened(X, Y, Xu, Yu, r, rho, lam, n_spikes)
+        if whiten
+        else _Raw(X, Y, Xu, Yu, r, rho, lam)
+    )
+    P = np.empty((0, 2), np.int64)
+    hist = {"theta": [np.inf], "n_pairs": [0], "n_decoy": [0], "changed": [0]}
+    hist["loss"] = [family.loss]
+    pair_history, scores, th, converged = [P], np.empty(0), np.inf, False
+    for t in range(rounds):
+        score = family.score()
+        if t == 0 and groups is not None and auto:
+            warn_if_groups_cross(score, groups, q)
+        found = match_with_decoy(
+            score, q, theta=price, method=matching, kappa=kappa, groups=groups,
+            max_bytes=max_bytes,
+        )  # fmt: skip
+        changed = len(_as_set(found.pairs) ^ _as_set(P))
+        P, scores, th = found.pairs, found.values, found.theta
+        family.refit(P, th)
+        for key, value in zip(hist, (th, len(P), found.n_decoy, changed, family.loss)):
+            hist[key].append(value)
         pair_history.append(P)
-        if changed == 0:
+        if changed <= tol * len(P):
             converged = True
             break
+        if len(pair_history) > 2 and _as_set(pair_history[-3]) == _as_set(P):
+            break  # a cycle of two matchings: further rounds repeat it
     history = {
         k: np.asarray(v, dtype=float if k in ("theta", "loss") else int) for k, v in hist.items()
     }
+    G1, G2 = family.encoders
     return UnpairedFit(
-        G1=fit.G1,
-        G2=fit.G2,
+        G1=G1,
+        G2=G2,
         pairs=P,
-        similarities=values,
-        theta=float(hist["theta"][-1]),
+        scores=scores,
+        theta=float(th),
         history=history,
         pair_history=pair_history,
         converged=converged,
+        spikes=family.spikes,
     )
 
 
-def _set(P) -> set:
+def round_loss(X, Y, Xu, Yu, G1, G2, pairs, *, scales_from, theta, rho=1.0, lam=1.0) -> float:
+    """The raw family's loss of one round, from its definition (module docstring).
+
+    ``L(G1, G2, P) = L_lin(G1, G2; X, Y) - lam/(n-1) sum_P (<G1 xv_i, G2 yv_j> - nu_1 nu_2 theta)``
+    where the rescaled samples ``xv``, ``yv`` and the RMS norms ``nu_1``, ``nu_2`` are set by the
+    encoders ``scales_from = (G1', G2')`` that started the round. Introduced in the chapter
+    `unpaired`.
+
+    Parameters
+    ----------
+    X, Y, Xu, Yu : arrays
+        As in :func:`mmcl.fit_with_unpaired`.
+    G1 : array, shape (r, d1)
+    G2 : array, shape (r, d2)
+        Where the loss is evaluated.
+    pairs : array of int, shape (k, 2)
+    scales_from : (array (r, d1), array (r, d2))
+    theta : float
+    rho, lam : float
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np, mmcl
+    >>> from mmcl.unpaired import round_loss
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
+    >>> fit = mmcl.fit_svd(X, Y, 2)
+    >>> none = np.empty((0, 2), int)
+    >>> bool(np.isclose(round_loss(X, Y, X, Y, fit.G1, fit.G2, none,
+    ...                            scales_from=(fit.G1, fit.G2), theta=0.5), fit.value))
+    True
+    """
+    X, Y, Xu, Yu, r = check_unpaired(X, Y, Xu, Yu, np.shape(G1)[0])
+    P = check_pairs(pairs, Xu.shape[0], Yu.shape[0])
+    rho, lam = as_positive(rho, "rho"), as_nonnegative(lam, "lam")
+    Xuc, Yuc = Xu - Xu.mean(axis=0), Yu - Yu.mean(axis=0)
+    Xv, nu1 = _rescaled(Xuc, Xuc @ np.asarray(scales_from[0]).T)
+    Yv, nu2 = _rescaled(Yuc, Yuc @ np.asarray(scales_from[1]).T)
+    inner = np.sum((Xv[P[:, 0]] @ np.asarray(G1).T) * (Yv[P[:, 1]] @ np.asarray(G2).T), axis=1)
+    base = linear_loss(rho).value(G1, G2, X, Y)
+    return float(base - lam / (len(X) - 1) * np.sum(inner - nu1 * nu2 * theta))
+
+
+def _rescaled(A, E):
+    """Rows of ``A`` scaled so that their embeddings ``E`` get the RMS norm ``nu``; and ``nu``."""
+    norms = np.linalg.norm(E, axis=1)
+    nu = np.sqrt(np.mean(norms**2))
+    return A * (nu / np.maximum(norms, np.finfo(float).tiny * max(nu, 1.0)))[:, None], nu
+
+
+def _as_set(P) -> set:
     return set(map(tuple, np.asarray(P).tolist()))

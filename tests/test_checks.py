@@ -19,11 +19,11 @@ from mmcl.experiments import loss_zoo_fits as ex_loss_zoo_fits
 from mmcl.experiments import multiview as ex_multiview
 from mmcl.experiments import multiview_cleaning as ex_multiview_cleaning
 from mmcl.experiments import paper as ex_paper
+from mmcl.experiments import regime_map as ex_regime_map
 from mmcl.experiments import robustness as ex_robustness
 from mmcl.experiments import robustness_fits as ex_robustness_fits
 from mmcl.experiments import sampling as ex_sampling
 from mmcl.experiments import unpaired as ex_unpaired
-from mmcl.experiments import unpaired_gain as ex_unpaired_gain
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((10, 4))
@@ -977,6 +977,216 @@ bad(
     ValueError,
     "max_assignment_bytes",
 )
+bad(
+    F.fit_with_unpaired,
+    "spike count forced below r",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, n_spikes=(1, 2)),
+    ValueError,
+    "n_spikes",
+)
+bad(
+    F.fit_with_unpaired,
+    "n_spikes not a pair",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, n_spikes=3),
+    TypeError,
+    "n_spikes",
+)
+bad(
+    F.fit_with_unpaired,
+    "matching unknown",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, matching="greedy"),
+    ValueError,
+    "matching",
+)
+bad(
+    F.fit_with_unpaired,
+    "kappa zero",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, kappa=0),
+    ValueError,
+    "kappa",
+)
+bad(
+    F.fit_with_unpaired,
+    "tol negative",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, tol=-0.1),
+    ValueError,
+    "tol",
+)
+bad(
+    F.fit_with_unpaired,
+    "groups of the wrong length",
+    lambda: F.fit_with_unpaired(X, Y, Xu, Yu, 2, groups=(np.zeros(5, int), np.zeros(5, int))),
+    ValueError,
+    "groups",
+)
+bad(
+    F.fit_with_unpaired,
+    "groups and batch_size",
+    lambda: F.fit_with_unpaired(
+        X, Y, Xu, Yu, 2, groups=(np.zeros(6, int), np.zeros(5, int)), batch_size=2
+    ),
+    ValueError,
+    "groups",
+)
+bad(
+    F.fit_with_pairs,
+    "Yu empty (whitened)",
+    lambda: F.fit_with_pairs(X, Y, Xu, Yu[:0], 2, pairs=TRUTH, whiten=True),
+    ValueError,
+    "Yu",
+)
+bad(
+    F.sparse_match,
+    "rows out of range",
+    lambda: F.sparse_match([0, 5], [0, 1], [1.0, 1.0], 2, 2),
+    ValueError,
+    "rows",
+)
+bad(
+    F.sparse_match,
+    "weights NaN",
+    lambda: F.sparse_match([0, 1], [0, 1], [1.0, np.nan], 2, 2),
+    ValueError,
+    "weights",
+)
+bad(
+    F.sparse_match,
+    "m1 zero",
+    lambda: F.sparse_match([], [], [], 0, 2),
+    ValueError,
+    "m1",
+)
+bad(
+    F.sparse_match,
+    "lengths differ",
+    lambda: F.sparse_match([0, 1], [0], [1.0, 1.0], 2, 2),
+    ValueError,
+    "weights",
+)
+SCORE = mmcl.candidates.cosine_score(Xu[:, :3], Yu)
+bad(
+    F.match_with_decoy,
+    "score not a score",
+    lambda: F.match_with_decoy(np.ones((3, 3)), 0.1),
+    TypeError,
+    "score",
+)
+bad(
+    F.match_with_decoy,
+    "target_fdr one",
+    lambda: F.match_with_decoy(SCORE, 1.0),
+    ValueError,
+    "target_fdr",
+)
+bad(
+    F.match_with_decoy,
+    "kappa zero",
+    lambda: F.match_with_decoy(SCORE, 0.1, kappa=0),
+    ValueError,
+    "kappa",
+)
+bad(
+    F.match_with_decoy,
+    "method unknown",
+    lambda: F.match_with_decoy(SCORE, 0.1, method="greedy"),
+    ValueError,
+    "method",
+)
+bad(
+    F.spike_count,
+    "eigenvalues 2-D",
+    lambda: F.spike_count(np.ones((3, 3)), 10, 1),
+    ValueError,
+    "eigenvalues",
+)
+bad(
+    F.spike_count,
+    "negative eigenvalue",
+    lambda: F.spike_count([3.0, -1.0, 1.0], 10, 1),
+    ValueError,
+    "eigenvalues",
+)
+bad(
+    F.spike_count,
+    "NaN eigenvalue",
+    lambda: F.spike_count([3.0, np.nan, 1.0], 10, 1),
+    ValueError,
+    "eigenvalues",
+)
+bad(F.spike_count, "dof zero", lambda: F.spike_count([3.0, 1.0], 0, 1), ValueError, "dof")
+bad(F.spike_count, "r above d", lambda: F.spike_count([3.0, 1.0], 10, 3), ValueError, "r")
+bad(
+    F.spike_count,
+    "margin zero",
+    lambda: F.spike_count([3.0, 1.0], 10, 1, margin=0.0),
+    ValueError,
+    "margin",
+)
+bad(F.spiked_whitener, "A 1-D", lambda: F.spiked_whitener(np.ones(5), 1), ValueError, "A")
+bad(F.spiked_whitener, "r zero", lambda: F.spiked_whitener(X, 0), ValueError, "r")
+bad(
+    F.spiked_whitener,
+    "spike count forced below r",
+    lambda: F.spiked_whitener(X, 2, n_spikes=1),
+    ValueError,
+    "n_spikes",
+)
+bad(
+    F.spiked_whitener,
+    "n_spikes above d",
+    lambda: F.spiked_whitener(X, 2, n_spikes=9),
+    ValueError,
+    "n_spikes",
+)
+bad(
+    F.loading_sin_theta,
+    "covariance of the wrong size",
+    lambda: F.loading_sin_theta(G1, np.eye(4)[:, :2], np.eye(3)),
+    ValueError,
+    "covariance",
+)
+bad(
+    F.loading_sin_theta,
+    "NaN in G",
+    lambda: F.loading_sin_theta(with_nan(G1), np.eye(4)[:, :2], np.eye(4)),
+    ValueError,
+    "G",
+)
+bad(
+    F.unexplained_latent_variance,
+    "model not a model",
+    lambda: F.unexplained_latent_variance(G1, "model"),
+    TypeError,
+    "model",
+)
+bad(
+    F.unexplained_latent_variance,
+    "G of the wrong width",
+    lambda: F.unexplained_latent_variance(G1[:, :3], model),
+    ValueError,
+    "G",
+)
+bad(
+    F.unexplained_latent_variance,
+    "modality three",
+    lambda: F.unexplained_latent_variance(G1[:, :5], model, modality=3),
+    ValueError,
+    "modality",
+)
+bad(
+    F.unexplained_latent_variance,
+    "n_test without rng",
+    lambda: F.unexplained_latent_variance(np.ones((2, 5)), model, n_test=100),
+    TypeError,
+    "rng",
+)
+bad(
+    F.unexplained_latent_variance,
+    "n_test too small",
+    lambda: F.unexplained_latent_variance(np.ones((2, 5)), model, n_test=2, rng=0),
+    ValueError,
+    "n_test",
+)
 
 # --- cleaning the pairs -------------------------------------------------------------
 bad(F.clean_pairs, "r too large", lambda: F.clean_pairs(X, Y, 4, rng=0), ValueError, "r")
@@ -1420,7 +1630,6 @@ bad(S.sample_batch, "seeds zero", lambda: S.sample_batch(square, 0, 10, rng=0), 
 bad(S.sample_batch, "n zero", lambda: S.sample_batch(square, 2, 0, rng=0), ValueError, "n")
 bad(S.sample_batch, "rng None", lambda: S.sample_batch(square, 2, 10, rng=None), TypeError, "rng")
 U = ex_unpaired
-UG = ex_unpaired_gain
 SMALL = dict(n=10, m=8, d=6, r=2)
 bad(
     U.unpaired_problem,
@@ -1472,177 +1681,157 @@ bad(
     "rng",
 )
 bad(
-    U.round_scores,
-    "empty pair_history",
-    lambda: U.round_scores([], TRUTH, 2),
+    U.unpaired_problem,
+    "noise unknown",
+    lambda: U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, noise="pink", **SMALL),
     ValueError,
-    "pair_history",
+    "noise",
 )
 bad(
-    U.round_scores,
-    "rounds negative",
-    lambda: U.round_scores([TRUTH], TRUTH, -1),
-    ValueError,
-    "rounds",
-)
-bad(
-    U.round_scores,
-    "truth not (t, 2)",
-    lambda: U.round_scores([TRUTH], np.arange(3), 2),
-    ValueError,
-    "truth",
-)
-bad(
-    U.detection_sweep,
-    "snrs zero",
-    lambda: U.detection_sweep(snrs=[0.0], fractions=[1.0], seeds=1, rng=0, **SMALL),
-    ValueError,
-    "snrs",
-)
-bad(
-    U.detection_sweep,
-    "fractions above 1",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[2.0], seeds=1, rng=0, **SMALL),
-    ValueError,
-    "fractions",
-)
-bad(
-    U.detection_sweep,
-    "seeds a string",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds="2", rng=0, **SMALL),
-    TypeError,
-    "seeds",
-)
-bad(
-    U.detection_sweep,
-    "seeds zero",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=0, rng=0, **SMALL),
-    ValueError,
-    "seeds",
-)
-bad(
-    U.detection_sweep,
-    "rounds zero",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=1, rng=0, rounds=0, **SMALL),
-    ValueError,
-    "rounds",
-)
-bad(
-    U.detection_sweep,
-    "target_fdr zero",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=1, rng=0, target_fdr=0.0, **SMALL),
+    U.fdr_calibration,
+    "target one",
+    lambda: U.fdr_calibration(targets=[1.0], seeds=1, rng=0, **SMALL),
     ValueError,
     "target_fdr",
 )
 bad(
-    U.detection_sweep,
-    "rng None",
-    lambda: U.detection_sweep(snrs=[4.0], fractions=[1.0], seeds=1, rng=None, **SMALL),
-    TypeError,
-    "rng",
-)
-bad(
-    U.fdr_calibration,
-    "targets one",
-    lambda: U.fdr_calibration(targets=[1.0], fractions=[1.0], seeds=1, rng=0, **SMALL),
-    ValueError,
-    "targets",
-)
-bad(
-    U.fdr_calibration,
-    "fractions negative",
-    lambda: U.fdr_calibration(targets=[0.1], fractions=[-0.5], seeds=1, rng=0, **SMALL),
-    ValueError,
-    "fractions",
-)
-bad(
     U.fdr_calibration,
     "seeds zero",
-    lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=0, rng=0, **SMALL),
+    lambda: U.fdr_calibration(targets=[0.1], seeds=0, rng=0, **SMALL),
     ValueError,
     "seeds",
 )
 bad(
     U.fdr_calibration,
     "snr zero",
-    lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=1, rng=0, snr=0.0, **SMALL),
+    lambda: U.fdr_calibration(targets=[0.1], seeds=1, rng=0, snr=0.0, **SMALL),
     ValueError,
     "snr",
 )
 bad(
     U.fdr_calibration,
     "rng None",
-    lambda: U.fdr_calibration(targets=[0.1], fractions=[1.0], seeds=1, rng=None, **SMALL),
+    lambda: U.fdr_calibration(targets=[0.1], seeds=1, rng=None, **SMALL),
     TypeError,
     "rng",
 )
 bad(
-    UG.unpaired_gain,
+    U.matching_ceiling,
     "ms zero",
-    lambda: UG.unpaired_gain(ms=[0], seeds=1, rng=0, n=10, d=6, r=2),
+    lambda: U.matching_ceiling(ms=[0], snrs=[8.0], r=4, rng=0),
     ValueError,
     "ms",
 )
 bad(
-    UG.unpaired_gain,
-    "seeds zero",
-    lambda: UG.unpaired_gain(ms=[5], seeds=0, rng=0, n=10, d=6, r=2),
+    U.matching_ceiling,
+    "snrs negative",
+    lambda: U.matching_ceiling(ms=[10], snrs=[-1.0], r=4, rng=0),
     ValueError,
-    "seeds",
+    "snrs",
 )
 bad(
-    UG.unpaired_gain,
-    "seeds a float",
-    lambda: UG.unpaired_gain(ms=[5], seeds=2.0, rng=0, n=10, d=6, r=2),
+    U.matching_ceiling,
+    "r one",
+    lambda: U.matching_ceiling(ms=[10], snrs=[8.0], r=1, rng=0),
+    ValueError,
+    "r",
+)
+bad(
+    U.matching_ceiling,
+    "rng None",
+    lambda: U.matching_ceiling(ms=[10], snrs=[8.0], r=4, rng=None),
     TypeError,
+    "rng",
+)
+RM = ex_regime_map
+MAPSMALL = dict(n=10, d=6, r=2)
+bad(
+    RM.regime_map,
+    "ms zero",
+    lambda: RM.regime_map(snrs=[8.0], ms=[0], seeds=1, rng=0, **MAPSMALL),
+    ValueError,
+    "ms",
+)
+bad(
+    RM.regime_map,
+    "snrs zero",
+    lambda: RM.regime_map(snrs=[0.0], ms=[10], seeds=1, rng=0, **MAPSMALL),
+    ValueError,
+    "snrs",
+)
+bad(
+    RM.regime_map,
+    "noises unknown",
+    lambda: RM.regime_map(snrs=[8.0], ms=[10], seeds=1, rng=0, noises=("pink",), **MAPSMALL),
+    ValueError,
+    "noises",
+)
+bad(
+    RM.regime_map,
+    "seeds zero",
+    lambda: RM.regime_map(snrs=[8.0], ms=[10], seeds=0, rng=0, **MAPSMALL),
+    ValueError,
     "seeds",
 )
 bad(
-    UG.unpaired_gain,
-    "fraction above 1",
-    lambda: UG.unpaired_gain(ms=[5], seeds=1, rng=0, n=10, d=6, r=2, fraction=2.0),
-    ValueError,
-    "fraction",
-)
-bad(
-    UG.unpaired_gain,
-    "target_fdr one",
-    lambda: UG.unpaired_gain(ms=[5], seeds=1, rng=0, n=10, d=6, r=2, target_fdr=1.0),
+    RM.regime_map,
+    "target_fdr zero",
+    lambda: RM.regime_map(snrs=[8.0], ms=[10], seeds=1, rng=0, target_fdr=0.0, **MAPSMALL),
     ValueError,
     "target_fdr",
 )
 bad(
-    UG.unpaired_gain,
+    RM.regime_map,
     "rng None",
-    lambda: UG.unpaired_gain(ms=[5], seeds=1, rng=None, n=10, d=6, r=2),
+    lambda: RM.regime_map(snrs=[8.0], ms=[10], seeds=1, rng=None, **MAPSMALL),
     TypeError,
     "rng",
 )
 bad(
-    UG.explorer_view,
+    RM.fit_routes,
+    "problem not a problem",
+    lambda: RM.fit_routes("problem", 2),
+    TypeError,
+    "problem",
+)
+bad(
+    RM.fit_routes,
+    "r too large",
+    lambda: RM.fit_routes(U.unpaired_problem(snr=4.0, fraction=1.0, rng=0, **SMALL), 7),
+    ValueError,
+    "r",
+)
+bad(
+    RM.explorer_view,
     "m zero",
-    lambda: UG.explorer_view(snr=4.0, fraction=1.0, m=0, target_fdr=0.1, rng=0, n=10, d=6, r=2),
+    lambda: RM.explorer_view(
+        noise="isotropic", snr=4.0, m=0, target_fdr=0.1, rng=0, n=10, d=6, r=2
+    ),  # fmt: skip
     ValueError,
     "m",
 )
 bad(
-    UG.explorer_view,
+    RM.explorer_view,
     "target_fdr zero",
-    lambda: UG.explorer_view(snr=4.0, fraction=1.0, m=5, target_fdr=0.0, rng=0, n=10, d=6, r=2),
+    lambda: RM.explorer_view(
+        noise="isotropic", snr=4.0, m=5, target_fdr=0.0, rng=0, n=10, d=6, r=2
+    ),  # fmt: skip
     ValueError,
     "target_fdr",
 )
 bad(
-    UG.explorer_view,
-    "fraction above 1",
-    lambda: UG.explorer_view(snr=4.0, fraction=2.0, m=5, target_fdr=0.1, rng=0, n=10, d=6, r=2),
+    RM.explorer_view,
+    "noise unknown",
+    lambda: RM.explorer_view(noise="pink", snr=4.0, m=5, target_fdr=0.1, rng=0, n=10, d=6, r=2),
     ValueError,
-    "fraction",
+    "noise",
 )
 bad(
-    UG.explorer_view,
+    RM.explorer_view,
     "rng None",
-    lambda: UG.explorer_view(snr=4.0, fraction=1.0, m=5, target_fdr=0.1, rng=None, n=10, d=6, r=2),
+    lambda: RM.explorer_view(
+        noise="isotropic", snr=4.0, m=5, target_fdr=0.1, rng=None, n=10, d=6, r=2
+    ),  # fmt: skip
     TypeError,
     "rng",
 )
@@ -1938,6 +2127,11 @@ NOTHING_TO_CHECK = {
     "PairedSample",
     "UnpairedSample",
     "UnpairedFit",
+    "DecoyMatch",
+    "BilinearScore",
+    "SpikeCount",
+    "SpikedWhitener",
+    "CCAStep",
     "PaperFit",
     "CCAFit",
     "load_multiple_features",
@@ -1952,7 +2146,7 @@ RUNNER_MODULES = (
     ex_robustness_fits,
     ex_sampling,
     ex_unpaired,
-    ex_unpaired_gain,
+    ex_regime_map,
     ex_paper,
     ex_multiview,
     ex_multiview_cleaning,
@@ -1968,6 +2162,6 @@ def test_table_covers_every_public_function_and_runner():
         for name in m.__all__
         if inspect.isfunction(getattr(m, name))
     }
-    assert ex.robustness_sweep in runners and ex_unpaired.round_scores in runners
+    assert ex.robustness_sweep in runners and ex_unpaired.fdr_calibration in runners
     missing = sorted(f.__name__ for f in (public | runners) - covered)
     assert not missing, f"no bad-input case for: {missing}"

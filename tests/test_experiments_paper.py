@@ -11,6 +11,7 @@ TINY = dict(seeds=2, rng=0, n=40, n_test=60, d1=6, d2=5, r=2, batch_size=10, epo
 def test_paper_reproduction_shapes_and_ranges():
     out = paper_reproduction(Ns=[10, 20], long_epochs=3, **TINY)
     assert out.paper.shape == out.svd_unpaired.shape == (2, 2)
+    assert out.raw_unpaired.shape == out.covariance_only.shape == out.recall.shape == (2, 2)
     for name in ("paper_pairs", "paper_pairs_long", "svd_pairs", "ceiling"):
         assert getattr(out, name).shape == (2,), name
     np.testing.assert_array_equal(out.Ns, [10, 20])
@@ -19,6 +20,8 @@ def test_paper_reproduction_shapes_and_ranges():
         "paper_pairs",
         "paper_pairs_long",
         "svd_pairs",
+        "covariance_only",
+        "raw_unpaired",
         "svd_unpaired",
         "ceiling",
     ):

@@ -9,9 +9,9 @@ import mmcl
 from mmcl.experiments import robustness_model, robustness_sweep
 from mmcl.experiments.loss_to_svd_threshold import SelectionThresholds
 from mmcl.experiments.loss_zoo_fits import METHODS, SideBySide
+from mmcl.experiments.regime_map import regime_map
 from mmcl.experiments.robustness_fits import ClipVsLinear
-from mmcl.experiments.unpaired import detection_sweep, fdr_calibration
-from mmcl.experiments.unpaired_gain import unpaired_gain
+from mmcl.experiments.unpaired import fdr_calibration, matching_ceiling
 from mmcl.figures import (
     loss_to_svd,
     loss_to_svd_threshold,
@@ -280,31 +280,43 @@ def test_robustness_explorer(small_robustness_explorer):
 
 
 def test_unpaired_figures():
-    small = dict(n=20, m=30, d=8, r=2)
-    det = detection_sweep(snrs=[4.0, 16.0], fractions=[1.0, 0.5], seeds=2, rng=0, rounds=2, **small)
-    cal = fdr_calibration(targets=[0.1, 0.3], fractions=[1.0, 0.5], seeds=2, rng=0, **small)
-    _drawn(unpaired.detection_figure(det, cal, snr_index=1))
-    _drawn(
-        unpaired.unpaired_gain_figure(unpaired_gain(ms=[10, 20], seeds=2, rng=0, n=10, d=6, r=2))
-    )
+    small = dict(n=20, d=8, r=2)
+    result = regime_map(snrs=[8.0, 32.0], ms=[20, 40], seeds=2, rng=0, **small)
+    _drawn(unpaired.regime_map_figure(result))
+    _drawn(unpaired.regime_map_figure(result, yardstick="unexplained"))
+    cal = fdr_calibration(targets=[0.1, 0.3], seeds=2, rng=0, m=30, **small)
+    _drawn(unpaired.detection_figure(result, cal))
+    _drawn(unpaired.ceiling_figure(matching_ceiling(ms=[10, 100], snrs=[8.0], r=4, rng=0)))
     from mmcl.experiments.paper import paper_reproduction
 
-    result = paper_reproduction(
+    rep = paper_reproduction(
         Ns=[10, 20], seeds=2, rng=0, n=30, n_test=40, d1=6, d2=5, r=2, batch_size=10, epochs=1
     )
-    _drawn(unpaired.paper_reproduction_figure(result))
+    _drawn(unpaired.paper_reproduction_figure(rep))
 
 
 def test_unpaired_explorer():
     explorer = unpaired.explorer(rng=0)
-    assert explorer.defaults == {"snr": 16.0, "fraction": 1.0, "m": 100, "target_fdr": 0.1}
+    assert explorer.defaults == {
+        "noise": "structured",
+        "snr": 16.0,
+        "fraction": 0.5,
+        "m": 200,
+        "target_fdr": 0.1,
+    }
     view = explorer.compute(**explorer.defaults)
-    assert view.errors.shape == (3,) and view.true_cos.size + view.false_cos.size == 100
+    assert view.loading.shape == view.unexplained.shape == (7,) and view.spikes == 9
     _drawn(explorer.figure(), render=True)
-    empty = explorer.compute(**{**explorer.defaults, "fraction": 0.0, "m": 20})
-    assert empty.true_cos.size == 0
+    # The live view updates in place: the same figure, new bar heights.
+    fig = explorer.render()
+    bars = fig.axes[0].patches[4].get_height()
+    assert explorer.render(snr=2.0) is fig
+    assert fig.axes[0].patches[4].get_height() != bars
+    empty = explorer.compute(**{**explorer.defaults, "snr": 1.0, "m": 40})
+    assert np.all(empty.precision == 1.0)
     fig = matplotlib.pyplot.figure()
-    unpaired.explorer_view(fig, empty, {})
+    update = unpaired.explorer_view(fig, empty, explorer.defaults)
+    update(view, explorer.defaults)
     _drawn(fig)
 
 

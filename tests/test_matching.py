@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mmcl
-from mmcl.matching import assignment_blocks, best_match_values
+from mmcl.matching import best_match_values, group_blocks
 
 
 def _best_partial_value(s, theta):
@@ -77,8 +77,9 @@ def test_best_match_values_is_the_assignment_without_price():
 def test_decoy_threshold():
     real, decoy = [0.9, 0.85, 0.8, 0.7, 0.1], [0.2, 0.1, 0.0]
     # at t = 0.7 the estimate is (1 + 0 decoys) / 4 discoveries; at t = 0.1 it is (1 + 2) / 5
-    assert mmcl.decoy_threshold(real, decoy, 0.3) == np.nextafter(0.7, -np.inf)
-    assert mmcl.decoy_threshold(real, decoy, 0.6) == np.nextafter(0.1, -np.inf)
+    # the price sits halfway to the next lower value of either list
+    assert mmcl.decoy_threshold(real, decoy, 0.3) == pytest.approx((0.7 + 0.2) / 2)
+    assert mmcl.decoy_threshold(real, decoy, 0.6) == pytest.approx((0.1 + 0.0) / 2)
     assert mmcl.decoy_threshold(real, decoy, 0.2) == np.inf
     # a handful of matches with no decoy above them is not enough evidence
     assert mmcl.decoy_threshold([0.9, 0.8], [], 0.1) == np.inf
@@ -107,15 +108,50 @@ def test_decoy_threshold_keeps_the_estimated_fdr_below_target(real, decoy, q):
         assert (1 + np.sum(decoy >= t)) / np.sum(real >= t) > q
 
 
-def test_assignment_blocks():
-    b1, b2 = assignment_blocks(10, 7, None, 10**6)
+def test_group_blocks():
+    b1, b2 = group_blocks(None, 10, 7)
     assert [b.tolist() for b in b1] == [list(range(10))] and [b.tolist() for b in b2] == [
         list(range(7))
     ]
-    b1, b2 = assignment_blocks(60, 60, 20, 10**6)
+    g = np.arange(60) // 20
+    b1, b2 = group_blocks((g, g[::-1]), 60, 60)
     assert len(b1) == len(b2) == 3 and all(len(b) == 20 for b in b1 + b2)
-    np.testing.assert_array_equal(np.concatenate(b1), np.arange(60))
-    with pytest.raises(ValueError, match="batch_size"):
-        assignment_blocks(80, 80, None, 10_000)
-    with pytest.raises(ValueError, match="batch_size"):
-        assignment_blocks(80, 80, 80, 10_000)
+    np.testing.assert_array_equal(b2[0], np.arange(40, 60))
+    b1, b2 = group_blocks(([0, 1, 2], [2, 2, 5]), 3, 3)  # only label 2 is on both sides
+    assert [b.tolist() for b in b1] == [[2]] and [b.tolist() for b in b2] == [[0, 1]]
+    with pytest.raises(ValueError, match="groups"):
+        group_blocks(([0, 1], [0, 1]), 3, 2)
+    with pytest.raises(TypeError, match="groups"):
+        group_blocks(np.zeros(3), 3, 3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_match_equals_dense_on_a_complete_graph(seed):
+    rng = np.random.default_rng(seed)
+    m1, m2 = rng.integers(1, 40, size=2)
+    s = rng.normal(size=(m1, m2))
+    theta = rng.normal(scale=0.7)
+    rows, cols = np.nonzero(np.ones((m1, m2), bool))
+    P = mmcl.sparse_match(rows, cols, s[rows, cols] - theta, m1, m2)
+    dense = mmcl.match_pairs(s, theta)[1]
+    assert len(set(P[:, 0])) == len(P) and len(set(P[:, 1])) == len(P)
+    assert np.all(np.diff(P[:, 0]) > 0)
+    assert np.isclose(np.sum(s[P[:, 0], P[:, 1]] - theta), np.sum(dense - theta), atol=1e-9)
+
+
+def test_sparse_match_on_a_sparse_graph_equals_brute_force():
+    rng = np.random.default_rng(9)
+    for _ in range(10):
+        s = rng.normal(size=(4, 4))
+        keep = rng.random((4, 4)) < 0.5
+        rows, cols = np.nonzero(keep)
+        P = mmcl.sparse_match(rows, cols, s[rows, cols], 4, 4)
+        best = _best_partial_value(np.where(keep, s, -np.inf), 0.0)
+        assert np.isclose(np.sum(s[P[:, 0], P[:, 1]]), best, atol=1e-12)
+
+
+def test_sparse_match_keeps_tiny_weights_apart():
+    """Weights of 1e-17 next to 1e-16: relative costs keep them apart."""
+    P = mmcl.sparse_match(np.array([0, 0]), np.array([0, 1]), np.array([1e-17, 1e-16]), 1, 2)
+    assert P.tolist() == [[0, 1]]
+    assert mmcl.sparse_match(np.array([0]), np.array([0]), np.array([-1.0]), 1, 1).shape == (0, 2)

@@ -6,7 +6,7 @@
   `loss_zoo`;
 * :mod:`mmcl.experiments.robustness`, :mod:`mmcl.experiments.robustness_fits` and
   :mod:`mmcl.experiments.sampling` — the chapter `robustness`;
-* :mod:`mmcl.experiments.unpaired`, :mod:`mmcl.experiments.unpaired_gain` and
+* :mod:`mmcl.experiments.unpaired`, :mod:`mmcl.experiments.regime_map` and
   :mod:`mmcl.experiments.paper` — the chapter `unpaired`;
 * :mod:`mmcl.experiments.multiview` and :mod:`mmcl.experiments.multiview_cleaning` — the chapter
   `multiview`.
@@ -20,11 +20,11 @@ from . import (
     multiview,
     multiview_cleaning,
     paper,
+    regime_map,
     robustness,
     robustness_fits,
     sampling,
     unpaired,
-    unpaired_gain,
 )
 from .loss_to_svd import SelectionGrid, selection_grid
 from .robustness import (
@@ -47,7 +47,7 @@ __all__ = [
     "robustness_fits",
     "sampling",
     "unpaired",
-    "unpaired_gain",
+    "regime_map",
     "paper",
     "multiview",
     "multiview_cleaning",

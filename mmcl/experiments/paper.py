@@ -13,10 +13,10 @@ import numpy as np
 
 from .._checks import as_generator, as_int
 from ..data import make_model, sample_unpaired
-from ..metrics import retrieval_accuracy
+from ..metrics import detection_scores, retrieval_accuracy
 from ..paper_baseline import paper_procedure
 from ..solvers import fit_svd
-from ..unpaired import fit_with_unpaired
+from ..unpaired import fit_with_pairs, fit_with_unpaired
 
 __all__ = ["PaperReproduction", "paper_reproduction"]
 
@@ -38,12 +38,21 @@ class PaperReproduction:
         The same with ``long_epochs`` epochs, if requested.
     svd_pairs : ndarray, shape (seeds,)
         :func:`mmcl.fit_svd` on the pairs.
+    covariance_only : ndarray, shape (seeds, N)
+        The unpaired samples through their covariances only: PCA subspaces of all samples
+        (isotropic noise: the spike count is ``r``), aligned by CCA on the pairs
+        (:func:`mmcl.fit_with_pairs` with ``whiten=True`` and no pseudo-pairs).
+    raw_unpaired : ndarray, shape (seeds, N)
+        :func:`mmcl.fit_with_unpaired` with ``whiten=False`` (the plain algorithm), matching
+        within the batches.
     svd_unpaired : ndarray, shape (seeds, N)
-        :func:`mmcl.fit_with_unpaired`, matching within the batches.
+        :func:`mmcl.fit_with_unpaired` (the default), matching within the batches.
+    recall : ndarray, shape (seeds, N)
+        Detection recall of the default.
     ceiling : ndarray, shape (seeds,)
         The true ``U1``, ``U2`` as encoders.
     time_paper, time_svd_pairs, time_svd_unpaired : float
-        Wall-clock seconds (all lanes; all seeds; all seeds and Ns).
+        Wall-clock seconds (all lanes; all seeds; all seeds and Ns of the default).
     """
 
     Ns: np.ndarray
@@ -51,7 +60,10 @@ class PaperReproduction:
     paper_pairs: np.ndarray
     paper_pairs_long: np.ndarray | None
     svd_pairs: np.ndarray
+    covariance_only: np.ndarray
+    raw_unpaired: np.ndarray
     svd_unpaired: np.ndarray
+    recall: np.ndarray
     ceiling: np.ndarray
     time_paper: float
     time_svd_pairs: float
@@ -82,9 +94,10 @@ def paper_reproduction(
     batches of ``batch_size`` (every unpaired x has its partner), of which the
     first ``N`` are used; ``n_test`` test pairs. Routes: the paper's
     procedure (all ``N`` and seeds as lanes of one run), the closed-form SVD
-    on the pairs, the SVD with unpaired data (matching within the batches),
-    and the ceiling given by the true ``U1``, ``U2``. Introduced in the
-    chapter `unpaired`.
+    on the pairs, the covariance-only route, both families of
+    :func:`mmcl.fit_with_unpaired` (matching within the batches), and the
+    ceiling given by the true ``U1``, ``U2``. Introduced in the chapter
+    `unpaired`.
 
     Parameters
     ----------
@@ -166,24 +179,55 @@ def paper_reproduction(
     t0 = time.perf_counter()
     svd = [fit_svd(p.X, p.Y, r) for p in pairs]
     time_svd_pairs = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    fits = [
-        [
-            fit_with_unpaired(
-                p.X, p.Y, u.Xu[:N], u.Yu[:N], r, batch_size=batch_size, target_fdr=target_fdr
-            )
-            for N in Ns
+
+    def fits(**options):
+        return [
+            [
+                fit_with_unpaired(
+                    p.X,
+                    p.Y,
+                    u.Xu[:N],
+                    u.Yu[:N],
+                    r,
+                    batch_size=batch_size,
+                    matching="dense",
+                    target_fdr=target_fdr,
+                    **options,
+                )  # fmt: skip
+                for N in Ns
+            ]
+            for p, u in zip(pairs, un)
         ]
+
+    t0 = time.perf_counter()
+    default = fits()
+    time_svd_unpaired = time.perf_counter() - t0
+    raw = fits(whiten=False)
+    empty = np.empty((0, 2), int)
+    cov = [
+        [fit_with_pairs(p.X, p.Y, u.Xu[:N], u.Yu[:N], r, pairs=empty, whiten=True) for N in Ns]
         for p, u in zip(pairs, un)
     ]
-    time_svd_unpaired = time.perf_counter() - t0
+    truth = [[u.truth[u.truth[:, 0] < N] for N in Ns] for u in un]
+
+    def table(rows):
+        return np.array([[acc(f.G1, f.G2, t) for f in row] for row, t in zip(rows, tests)])
+
     return PaperReproduction(
         Ns=Ns,
         paper=paper,
         paper_pairs=paper_pairs,
         paper_pairs_long=paper_pairs_long,
         svd_pairs=np.array([acc(f.G1, f.G2, t) for f, t in zip(svd, tests)]),
-        svd_unpaired=np.array([[acc(f.G1, f.G2, t) for f in row] for row, t in zip(fits, tests)]),
+        covariance_only=table(cov),
+        raw_unpaired=table(raw),
+        svd_unpaired=table(default),
+        recall=np.array(
+            [
+                [detection_scores(f.pairs, T)[1] for f, T in zip(row, trow)]
+                for row, trow in zip(default, truth)
+            ]
+        ),
         ceiling=np.array([acc(m.U1.T, m.U2.T, t) for m, t in zip(models, tests)]),
         time_paper=time_paper,
         time_svd_pairs=time_svd_pairs,
