@@ -16,6 +16,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+
+import launch  # noqa: E402
+
 MIN_PAGES = 40
 RAW_TEX = re.compile(
     r"\\(frac|mathbb|mathcal|operatorname|begin|end|sum|sqrt|left|right|top)\b"
@@ -24,21 +28,12 @@ RAW_TEX = re.compile(
 
 
 def chapter_titles() -> list[str]:
-    """Level-1 titles of the notebooks listed in _toc.yml, in order."""
-    import yaml
-
+    """Level-1 titles of the notebooks listed in _toc.yml, in reading order."""
     titles = []
-
-    def walk(entries):
-        for e in entries or []:
-            path = ROOT / f"{e.get('file', '')}.ipynb"
-            if "file" in e and path.exists():
-                cells = json.loads(path.read_text())["cells"]
-                first = next(c for c in cells if c["cell_type"] == "markdown")
-                titles.append(re.search(r"^#\s+(.+)$", "".join(first["source"]), re.M).group(1))
-            walk(e.get("sections"))
-
-    walk(yaml.safe_load((ROOT / "_toc.yml").read_text()).get("chapters"))
+    for path in launch.chapters():
+        cells = json.loads(path.read_text())["cells"]
+        first = next(c for c in cells if c["cell_type"] == "markdown")
+        titles.append(re.search(r"^#\s+(.+)$", "".join(first["source"]), re.M).group(1))
     return titles
 
 

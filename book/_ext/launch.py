@@ -75,14 +75,28 @@ def install_cell(url: str = "", branch: str = "main") -> str:
     )
 
 
+def toc_files(root: Path = ROOT) -> list[str]:
+    """Every ``file`` of ``_toc.yml`` (chapters, parts, sections), in reading order."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                walk(node.get(key))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(yaml.safe_load((root / "_toc.yml").read_text()))
+    return found
+
+
 def chapters(root: Path = ROOT) -> list[Path]:
-    """Chapter notebooks listed in ``_toc.yml``."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    return [
-        root / f"{e['file']}.ipynb"
-        for e in toc.get("chapters", [])
-        if (root / f"{e['file']}.ipynb").exists()
-    ]
+    """Chapter notebooks listed in ``_toc.yml``, in reading order."""
+    paths = [root / f"{name}.ipynb" for name in toc_files(root)]
+    return [path for path in paths if path.exists()]
 
 
 def first_code_cell(nb: dict) -> dict | None:

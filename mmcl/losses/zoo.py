@@ -91,7 +91,7 @@ class InfoNCELoss(LogitLoss):
 class SigLIPLoss(LogitLoss):
     """The sigmoid loss of SigLIP (see :func:`siglip_loss`).
 
-    Introduced in the chapter `loss_zoo`. With ``u_ij = -z_ij (t K_ij + b)``,
+    Introduced in the chapter `loss_zoo`. With ``u_ij = -l_ij (t K_ij + b)``,
     ``beta_ij = t sigmoid(u_ij)/n`` on and off the diagonal (all positive).
     """
 
@@ -278,8 +278,8 @@ def infonce_loss(tau: float = 1.0, rho: float = 0.0) -> InfoNCELoss:
 def siglip_loss(t: float = 10.0, b: float = -10.0, rho: float = 0.0) -> SigLIPLoss:
     """The sigmoid loss of SigLIP with inverse temperature ``t`` and bias ``b``.
 
-    ``L = (1/n) sum_{i,j} log(1 + exp(-z_ij (t K_ij + b))) + R`` with
-    ``z_ii = 1`` and ``z_ij = -1`` (one exponential, finite for any logits).
+    ``L = (1/n) sum_{i,j} log(1 + exp(-l_ij (t K_ij + b))) + R`` with
+    labels ``l_ii = 1`` and ``l_ij = -1`` (one exponential, finite for any logits).
     Introduced in the chapter `loss_zoo`.
 
     Parameters
