@@ -37,16 +37,20 @@ _FINITE_BLOCK = 1 << 20
 
 
 def all_finite(A: np.ndarray) -> bool:
-    """Whether every entry of ``A`` is finite, tested in blocks of rows.
+    """Whether every entry of ``A`` is finite.
 
-    A block of about a million entries at a time keeps the boolean temporary
-    small (testing an n x n array at once would allocate n^2 bytes).
+    A finite sum proves it in one pass without a temporary (a NaN or inf entry
+    makes the sum non-finite); only when the sum is not finite (bad entries, or
+    an overflow) are the entries tested, in blocks of rows, so the boolean
+    temporary stays small (testing an n x n array at once would take n^2 bytes).
     """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(A, dtype=np.float64)):
+            return True
     if A.size <= _FINITE_BLOCK:
         return bool(np.isfinite(A).all())
     step = max(1, _FINITE_BLOCK // max(1, A[0].size))
     return all(np.isfinite(A[i : i + step]).all() for i in range(0, A.shape[0], step))
-
 
 
 def as_data(
@@ -100,10 +104,10 @@ def as_pair(X, Y, *, check_finite: bool = True, as_float64: bool = True):
     return X, Y
 
 
-def as_encoders(G1, G2, X, Y):
+def as_encoders(G1, G2, X, Y, *, check_finite: bool = True):
     """Validate encoders ``G1`` (r x d1) and ``G2`` (r x d2) against data."""
-    G1 = as_data(G1, "G1", min_rows=1)
-    G2 = as_data(G2, "G2", min_rows=1)
+    G1 = as_data(G1, "G1", min_rows=1, check_finite=check_finite)
+    G2 = as_data(G2, "G2", min_rows=1, check_finite=check_finite)
     if G1.shape[1] != X.shape[1]:
         raise ValueError(
             f"G1 must have shape (r, d1) with d1 = X.shape[1] = {X.shape[1]}; got {G1.shape}"

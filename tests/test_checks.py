@@ -1676,3 +1676,16 @@ def test_table_covers_every_public_function_and_runner():
     assert ex.robustness_sweep in runners and ex_unpaired.round_scores in runners
     missing = sorted(f.__name__ for f in (public | runners) - covered)
     assert not missing, f"no bad-input case for: {missing}"
+
+
+def test_finiteness_is_tested_without_a_full_size_temporary():
+    from mmcl._checks import all_finite
+
+    A = np.ones((3000, 700))  # 2.1 million entries: tested in blocks when the sum is not finite
+    assert all_finite(A)
+    for bad_value in (np.nan, np.inf, -np.inf):
+        A[2999, 699] = bad_value
+        assert not all_finite(A)
+    A[2999, 699] = 1e308
+    A[0, 0] = 1e308  # the sum overflows, the entries are finite
+    assert all_finite(A)

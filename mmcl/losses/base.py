@@ -30,7 +30,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_data, as_encoders, as_nonnegative, as_pair, check_n_by_n
+from .._checks import (
+    all_finite,
+    as_data,
+    as_encoders,
+    as_nonnegative,
+    as_pair,
+    check_n_by_n,
+)
 
 __all__ = ["LogitLoss", "contrastive_cross_covariance"]
 
@@ -198,8 +205,8 @@ class LogitLoss:
 
     def value_and_gradient(self, G1, G2, X, Y):
         """``(value, (dL/dG1, dL/dG2))`` from a single pass over the logits."""
-        G1, G2, X, Y = _check(G1, G2, X, Y)
-        value, dE1, dE2 = self.embedding_gradient(X @ G1.T, Y @ G2.T)
+        G1, G2, X, Y, E1, E2 = _embeddings(G1, G2, X, Y)
+        value, dE1, dE2 = self.embedding_gradient(E1, E2)
         return self._add_regulariser(value, dE1.T @ X, dE2.T @ Y, G1, G2)[:2]
 
     def second_order(self, G1, G2, X, Y):
@@ -240,8 +247,8 @@ class LogitLoss:
         >>> bool(np.allclose(hessp(V1, V2)[0], (plus[0] - minus[0]) / (2 * h), atol=1e-7))
         True
         """
-        G1, G2, X, Y = _check(G1, G2, X, Y)
-        value, dE1, dE2, ehvp = self.embedding_hvp_operator(X @ G1.T, Y @ G2.T)
+        G1, G2, X, Y, E1, E2 = _embeddings(G1, G2, X, Y)
+        value, dE1, dE2, ehvp = self.embedding_hvp_operator(E1, E2)
         value, (dG1, dG2), A1, A2 = self._add_regulariser(value, dE1.T @ X, dE2.T @ Y, G1, G2)
         rho = self.rho
 
@@ -286,10 +293,25 @@ class LogitLoss:
         return float(value), (dG1, dG2), A1, A2
 
 
-def _check(G1, G2, X, Y):
-    X, Y = as_pair(X, Y)
-    G1, G2 = as_encoders(G1, G2, X, Y)
+def _check(G1, G2, X, Y, *, check_finite: bool = True):
+    X, Y = as_pair(X, Y, check_finite=check_finite)
+    G1, G2 = as_encoders(G1, G2, X, Y, check_finite=check_finite)
     return G1, G2, X, Y
+
+
+def _embeddings(G1, G2, X, Y):
+    """Validated inputs and the embeddings ``E1 = X G1^T``, ``E2 = Y G2^T``.
+
+    A NaN or inf in ``X`` or ``G1`` makes ``E1`` non-finite (IEEE arithmetic:
+    ``inf * 0`` is NaN), so the data are scanned only when an embedding is not
+    finite, to name the culprit; testing the n x r embeddings instead of the
+    n x d data keeps validation cheap next to the loss's own work.
+    """
+    G1, G2, X, Y = _check(G1, G2, X, Y, check_finite=False)
+    E1, E2 = X @ G1.T, Y @ G2.T
+    if not (all_finite(E1) and all_finite(E2)):
+        _check(G1, G2, X, Y)  # raises, naming the array, if an input is not finite
+    return G1, G2, X, Y, E1, E2
 
 
 def contrastive_cross_covariance(X, Y, beta) -> np.ndarray:
@@ -328,11 +350,12 @@ def contrastive_cross_covariance(X, Y, beta) -> np.ndarray:
     if beta.shape != (n, n):
         raise ValueError(f"beta must have shape (n, n) = ({n}, {n}); got {beta.shape}")
     # S = X^T W Y with W = -beta off the diagonal and beta_ii on it, formed
-    # for a block of rows at a time (about 4 million entries).
-    step = max(64, (1 << 22) // n)
+    # for a block of rows at a time (an eighth of beta, at most 4 million entries).
+    step = max(64, min(n // 8, (1 << 22) // n))
     S = np.zeros((X.shape[1], Y.shape[1]))
+    buffer = np.empty((min(step, n), n))
     for i in range(0, n, step):
-        W = np.negative(beta[i : i + step])
+        W = np.negative(beta[i : i + step], out=buffer[: min(step, n - i)])
         rows = np.arange(W.shape[0])
         W[rows, i + rows] = -W[rows, i + rows]
         if X.shape[1] <= Y.shape[1]:

@@ -147,9 +147,8 @@ class CLIPLoss(ContrastiveLoss):
     def _softmaxes(self, K):
         """Value, ``P`` (overwriting ``K``) and ``Q``: both softmaxes of ``K/tau`` as arrays."""
         sm = self._softmax(K)
-        keep = ~sm.separate
         Q = sm.E * sm.w[:, None]
-        Q[:, keep] /= sm.s[keep]
+        Q *= np.where(sm.separate, 0.0, 1.0 / sm.s)[None, :]
         if sm.F is not None:
             Q[:, sm.separate] = sm.F / sm.s[sm.separate]
         P = sm.E

@@ -247,7 +247,7 @@ def _moments(X, Y, w=None):
         G, sx, sy = X.T @ Y, X.sum(axis=0), Y.sum(axis=0)
     else:
         G, sx, sy = np.zeros((X.shape[1], Y.shape[1])), np.zeros(X.shape[1]), np.zeros(Y.shape[1])
-        step = max(256, (1 << 20) // (X.shape[1] + Y.shape[1]))
+        step = max(256, (1 << 19) // (X.shape[1] + Y.shape[1]))  # blocks of 4 MB
         for i in range(0, X.shape[0], step):
             Xb = np.asarray(X[i : i + step], dtype=np.float64)
             Yb = np.asarray(Y[i : i + step], dtype=np.float64)
