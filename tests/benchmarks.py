@@ -483,15 +483,19 @@ def bench_explorers(repeat=9):
         f"(budget {CALLBACK_BUDGET_MS:.0f} ms)"
     )
     for name, factory in EXPLORERS.items():
-        explorer = factory()
-        idle = callback_times(explorer, repeat)
-        proc = busy_loop()
         try:
-            time.sleep(0.2)
-            busy = callback_times(explorer, repeat)
-        finally:
-            proc.terminate()
-            proc.wait()
+            explorer = factory()
+            idle = callback_times(explorer, repeat)
+            proc = busy_loop()
+            try:
+                time.sleep(0.2)
+                busy = callback_times(explorer, repeat)
+            finally:
+                proc.terminate()
+                proc.wait()
+        except Exception as exc:  # report the failure, keep timing the others
+            print(f"  {name:24s} failed: {type(exc).__name__}: {exc}")
+            continue
         verdicts = [
             f"{label} {1e3 * np.median(t):6.1f} ms (range {1e3 * t.min():.0f}-{1e3 * t.max():.0f}"
             f": {'ok' if 1e3 * np.median(t) <= CALLBACK_BUDGET_MS else 'OVER BUDGET'})"
