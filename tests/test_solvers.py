@@ -4,6 +4,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from benchmarks import counting
 from conftest import model_sample as _data
 from hypothesis import given
 from hypothesis import strategies as st
@@ -224,32 +225,6 @@ def test_fit_svd_on_float32_data_accumulates_in_float64_without_a_copy():
     )
 
 
-class _Counting:
-    """Wrap a loss: count value_and_gradient calls, second-order setups and Hessian products."""
-
-    def __init__(self, loss):
-        counts = {"value_and_gradient": 0, "second_order": 0, "products": 0}
-
-        class Counting(type(loss)):
-            def value_and_gradient(self, *args):
-                counts["value_and_gradient"] += 1
-                return super().value_and_gradient(*args)
-
-            def second_order(self, *args):
-                counts["second_order"] += 1
-                value, grad, hessp = super().second_order(*args)
-
-                def counted(*v):
-                    counts["products"] += 1
-                    return hessp(*v)
-
-                return value, grad, counted
-
-        self.loss = Counting.__new__(Counting)
-        self.loss.__dict__.update(loss.__dict__)
-        self.counts = counts
-
-
 @pytest.mark.parametrize("maxiter", [5000, 3])
 def test_polish_wastes_no_evaluations(maxiter):
     """L-BFGS pays about one evaluation per iteration (the history is not recomputed), and
@@ -260,11 +235,10 @@ def test_polish_wastes_no_evaluations(maxiter):
     X, Y, _ = chapter_sample(200, rng=0)
     loss = mmcl.clip_loss(tau=1.0, rho=0.2)
     start = mmcl.fit_gd(X, Y, 3, loss, steps=150, lr=0.1, rng=2, init_scale=1e-2)
-    counted = _Counting(loss)
-    fit = mmcl.polish(X, Y, counted.loss, init=(start.G1, start.G2), maxiter=maxiter)
-    counts = counted.counts
+    counted, counts = counting(loss)
+    fit = mmcl.polish(X, Y, counted, init=(start.G1, start.G2), maxiter=maxiter)
     grad = loss.gradient(fit.G1, fit.G2, X, Y)
     assert max(np.abs(g).max() for g in grad) <= 1e-10
     lbfgs_iterations = min(maxiter, len(fit.history))
     assert counts["value_and_gradient"] <= 1.5 * lbfgs_iterations + 3, counts
-    assert counts["second_order"] <= 4 and counts["products"] <= 100, counts
+    assert counts["second_order"] <= 4 and counts["hessian_products"] <= 100, counts
