@@ -86,7 +86,7 @@ class CLIPLoss(ContrastiveLoss):
     softmax of ``K/tau``. Value and gradient take one n x n exponential and
     hold one n x n array (the weights two); the result stays finite for tiny
     ``tau`` and huge logits (log-sum-exp). The Hessian products are exact
-    (:meth:`embedding_hvp_operator`). Introduced in the chapter `loss_to_svd`.
+    (``embedding_hvp_operator``). Introduced in the chapter `loss_to_svd`.
     """
 
     logit_arrays = 2
