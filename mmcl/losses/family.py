@@ -205,10 +205,10 @@ def linear_cross_covariance(X, Y) -> np.ndarray:
 
     With ``beta_ii = 1/n`` and ``beta_ij = 1/(n(n-1))`` the contrastive
     cross-covariance is the unbiased sample cross-covariance of the centred
-    data. It is computed with one GEMM and two column sums; no n x n matrix is
-    formed. Data of another real dtype (float32, integers) are converted to
-    float64 a block of rows at a time and accumulated in float64, so no
-    float64 copy of the data is made. Introduced in the chapter `loss_to_svd`.
+    data. It is computed with one product and two column sums, a block of rows
+    at a time; no n x n matrix is formed. Data of another real dtype (float32,
+    integers) are converted to float64 block by block and accumulated in
+    float64, so no float64 copy of the data is made. Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -237,25 +237,23 @@ def linear_cross_covariance(X, Y) -> np.ndarray:
 def _moments(X, Y, w=None):
     """``sum_a w_a x_a y_a^T``, ``sum_a w_a x_a``, ``sum_a w_a y_a`` in float64 (w = 1 by default).
 
-    One GEMM for float64 data without weights; otherwise blocks of rows,
-    converted to float64 and weighted one at a time, so neither a float64
-    copy nor a weighted copy of the data is made. A NaN or inf anywhere in
-    ``X`` or ``Y`` makes a column sum non-finite, so testing the sums
-    replaces a scan of the data.
+    Blocks of about 1 MB of rows: each block is converted to float64 (a view
+    for float64 data, so neither a float64 nor a weighted copy of the data is
+    made), multiplied, and summed while it is still in the cache, which makes
+    the centring nearly free next to the product. A NaN or inf anywhere in
+    ``X`` or ``Y`` makes a column sum non-finite, so testing the sums replaces
+    a scan of the data.
     """
-    if w is None and X.dtype == np.float64 and Y.dtype == np.float64:
-        G, sx, sy = X.T @ Y, X.sum(axis=0), Y.sum(axis=0)
-    else:
-        G, sx, sy = np.zeros((X.shape[1], Y.shape[1])), np.zeros(X.shape[1]), np.zeros(Y.shape[1])
-        step = max(256, (1 << 19) // (X.shape[1] + Y.shape[1]))  # blocks of 4 MB
-        for i in range(0, X.shape[0], step):
-            Xb = np.asarray(X[i : i + step], dtype=np.float64)
-            Yb = np.asarray(Y[i : i + step], dtype=np.float64)
-            if w is not None:
-                Xb = Xb * w[i : i + step, None]
-            G += Xb.T @ Yb
-            sx += Xb.sum(axis=0)
-            sy += Yb.sum(axis=0) if w is None else w[i : i + step] @ Yb
+    G, sx, sy = np.zeros((X.shape[1], Y.shape[1])), np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+    step = max(256, (1 << 17) // (X.shape[1] + Y.shape[1]))
+    for i in range(0, X.shape[0], step):
+        Xb = np.asarray(X[i : i + step], dtype=np.float64)
+        Yb = np.asarray(Y[i : i + step], dtype=np.float64)
+        if w is not None:
+            Xb = Xb * w[i : i + step, None]
+        G += Xb.T @ Yb
+        sx += Xb.sum(axis=0)
+        sy += Yb.sum(axis=0) if w is None else w[i : i + step] @ Yb
     for name, sums in (("X", sx), ("Y", sy)):
         if not all_finite(sums):
             raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
