@@ -197,7 +197,9 @@ class LinearLoss(ContrastiveLoss):
 def _linear_C(V, column_sums):
     """``C V`` for the linear loss's ``C = dL/dK = -I/(n-1) + 11^T/(n(n-1))``."""
     n = V.shape[0]
-    return (column_sums[None, :] / n - V) / (n - 1)
+    out = np.subtract(column_sums / n, V)  # one n x r array, no temporaries
+    out *= 1.0 / (n - 1)
+    return out
 
 
 def linear_cross_covariance(X, Y) -> np.ndarray:
