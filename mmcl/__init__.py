@@ -8,6 +8,7 @@ runners live in :mod:`mmcl.experiments`, its figures and explorer in
 :mod:`mmcl.figures`.
 """
 
+from ._checks import MemoryBudgetError, memory_budget, set_memory_budget
 from .baselines import (
     masked_view_covariance,
     masked_view_covariance_population,
@@ -100,6 +101,10 @@ __all__ = [
     "spectral_loss",
     "dcl_loss",
     "vse_loss",
+    # Memory
+    "set_memory_budget",
+    "memory_budget",
+    "MemoryBudgetError",
     # Solvers
     "SVDFit",
     "GDFit",

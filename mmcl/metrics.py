@@ -6,9 +6,9 @@ Introduced in the chapter `loss_to_svd`.
 from __future__ import annotations
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ._checks import as_data, as_nonnegative
+from ._threads import one_blas_thread
 
 __all__ = [
     "sin_theta",
@@ -128,7 +128,7 @@ def retrieval_accuracy(E1, E2) -> float:
     # One BLAS thread: these thin products gain nothing from threads and
     # stall badly when the cores are shared.
     Bt = np.ascontiguousarray(B.T)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         best = np.concatenate(
             [np.argmax(A[i : i + 128] @ Bt, axis=1) for i in range(0, A.shape[0], 128)]
         )

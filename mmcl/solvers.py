@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize, root
+from scipy.optimize import minimize
+from scipy.sparse.linalg import LinearOperator, minres
 
 from ._checks import as_data, as_encoders, as_generator, as_int, as_pair, as_positive, as_rank
 from .losses import LogitLoss, weighted_cross_covariance
@@ -104,9 +105,10 @@ def fit_svd(X, Y, r, *, rho: float = 1.0, weights=None) -> SVDFit:
 
     ``G1 = Sigma_r^{1/2} U_r^T / sqrt(rho)`` and ``G2 = Sigma_r^{1/2} V_r^T /
     sqrt(rho)`` with ``S = Xc^T Yc / (n - 1)`` the linear loss's contrastive
-    cross-covariance (one GEMM, never an n x n matrix), factorised by
-    :func:`fit_svd_from_cross_covariance`. Introduced in the chapter
-    `loss_to_svd`.
+    cross-covariance (one GEMM, never an n x n matrix; float32 or integer
+    data are accumulated in float64 a block of rows at a time, without a
+    float64 copy), factorised by :func:`fit_svd_from_cross_covariance`.
+    Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -143,7 +145,7 @@ def fit_svd(X, Y, r, *, rho: float = 1.0, weights=None) -> SVDFit:
     >>> bool(np.isclose(mmcl.linear_loss(1.0).value(fit.G1, fit.G2, X, Y), fit.value))
     True
     """
-    X, Y = as_pair(X, Y, check_finite=False)
+    X, Y = as_pair(X, Y, check_finite=False, as_float64=False)
     r = as_rank(r, X.shape[1], Y.shape[1])
     rho = as_positive(rho, "rho")
     S = weighted_cross_covariance(X, Y, weights)
@@ -269,10 +271,19 @@ def fit_gd(
 
 
 def polish(X, Y, loss: LogitLoss, *, init, gtol: float = 1e-10, maxiter: int = 5000) -> GDFit:
-    """Converge to a nearby critical point with L-BFGS (scipy).
+    """Converge to a nearby critical point: L-BFGS, then Newton steps on the gradient.
 
     Used to drive a gradient-descent end point to a critical point accurately
-    enough to check the SVD structure of the chapter `loss_to_svd`.
+    enough to check the SVD structure of the chapter `loss_to_svd`. L-BFGS
+    (scipy) costs one ``value_and_gradient`` per function evaluation, and its
+    history is read from the optimiser, never recomputed. Near the minimum the
+    loss changes by about ``|grad|^2``, below its rounding error once
+    ``|grad| ~ 1e-8``, and the line search stalls; then Newton steps solve
+    ``H p = -grad`` by MINRES with the loss's Hessian-vector product
+    (``loss.second_order``). MINRES copes with the singular Hessian: every loss
+    is invariant under ``(G1, G2) -> (A G1, A^{-T} G2)``, ``r^2`` flat
+    directions. A step is kept when it lowers ``||grad||`` without raising the
+    loss beyond rounding, and halved otherwise.
 
     Parameters
     ----------
@@ -284,11 +295,13 @@ def polish(X, Y, loss: LogitLoss, *, init, gtol: float = 1e-10, maxiter: int = 5
     gtol : float
         Stop when the largest gradient entry is below this.
     maxiter : int
+        Largest number of L-BFGS iterations.
 
     Returns
     -------
     GDFit
-        ``.history`` holds the loss value at each L-BFGS iteration.
+        ``.history`` holds the loss value after each L-BFGS iteration and each
+        Newton step.
 
     Examples
     --------
@@ -306,42 +319,76 @@ def polish(X, Y, loss: LogitLoss, *, init, gtol: float = 1e-10, maxiter: int = 5
     if not (isinstance(init, (tuple, list)) and len(init) == 2):
         raise TypeError("init must be a pair (G1, G2) of arrays")
     G1, G2 = as_encoders(init[0], init[1], X, Y)
-    shape1, k = G1.shape, G1.size
-    history = []
+    gtol = as_positive(gtol, "gtol")
+    maxiter = as_int(maxiter, "maxiter", low=1)
+    k = G1.size
+
+    def split(theta):
+        return theta[:k].reshape(G1.shape), theta[k:].reshape(G2.shape)
+
+    def flat(pair):
+        return np.concatenate([pair[0].ravel(), pair[1].ravel()])
+
+    last = {}
 
     def f(theta):
-        A, B = theta[:k].reshape(shape1), theta[k:].reshape(G2.shape)
-        value, (dA, dB) = loss.value_and_gradient(A, B, X, Y)
-        return value, np.concatenate([dA.ravel(), dB.ravel()])
+        value, grad = loss.value_and_gradient(*split(theta), X, Y)
+        last.update(theta=theta.copy(), value=value, grad=flat(grad))
+        return value, last["grad"]
 
+    history = []
     res = minimize(
         f,
-        np.concatenate([G1.ravel(), G2.ravel()]),
+        flat((G1, G2)),
         jac=True,
         method="L-BFGS-B",
-        callback=lambda th: history.append(f(th)[0]),
-        options={
-            "gtol": as_positive(gtol, "gtol"),
-            "ftol": 0.0,
-            "maxiter": as_int(maxiter, "maxiter", low=1),
-            "maxcor": 30,
-        },
+        callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
+        options={"gtol": gtol, "ftol": 0.0, "maxiter": maxiter, "maxcor": 30},
     )
     theta = res.x
-    # Near the minimum the loss changes by ~|grad|^2, below its rounding error
-    # once |grad| ~ 1e-8, so the line search stalls. Finish with Newton-type
-    # steps on the gradient itself (a root of grad L), kept only if they help.
-    grad_norm = np.linalg.norm(f(theta)[1])
-    if grad_norm > gtol:
-        sol = root(lambda th: f(th)[1], theta, method="hybr")
-        if np.linalg.norm(f(sol.x)[1]) < grad_norm and f(sol.x)[0] <= f(theta)[0] + 1e-12 * (
-            1 + abs(f(theta)[0])
-        ):
-            theta = sol.x
-            history.append(f(theta)[0])
-    return GDFit(
-        G1=theta[:k].reshape(shape1), G2=theta[k:].reshape(G2.shape), history=np.asarray(history)
+    value, grad = (
+        (last["value"], last["grad"]) if np.array_equal(theta, last["theta"]) else f(theta)
     )
+    if np.abs(grad).max() > gtol:
+        theta = _newton_refinement(loss, X, Y, theta, split, flat, gtol, history)
+    G1, G2 = split(theta)
+    return GDFit(G1=G1.copy(), G2=G2.copy(), history=np.asarray(history))
+
+
+def _newton_refinement(loss, X, Y, theta, split, flat, gtol, history, max_steps: int = 20):
+    """Newton steps on ``grad L = 0`` (MINRES on the Hessian products) from ``theta``."""
+    size = theta.size
+
+    def second_order(th):
+        value, grad, hessp = loss.second_order(*split(th), X, Y)
+        H = LinearOperator((size, size), matvec=lambda v: flat(hessp(*split(np.ravel(v)))))
+        return value, flat(grad), H
+
+    value, grad, H = second_order(theta)
+    for _ in range(max_steps):
+        norm = np.linalg.norm(grad)
+        if np.abs(grad).max() <= gtol:
+            break
+        step = _minres(H, -grad, rtol=min(1e-2, norm), maxiter=5 * size)
+        for _ in range(8):
+            trial = second_order(theta + step)
+            if np.linalg.norm(trial[1]) < norm and trial[0] <= value + 1e-12 * (1 + abs(value)):
+                theta = theta + step
+                value, grad, H = trial
+                history.append(value)
+                break
+            step = step / 2
+        else:
+            break
+    return theta
+
+
+def _minres(H, b, *, rtol, maxiter):
+    """scipy's MINRES (its tolerance is ``rtol`` from scipy 1.12 on, ``tol`` before)."""
+    try:
+        return minres(H, b, rtol=rtol, maxiter=maxiter)[0]
+    except TypeError:  # pragma: no cover - scipy < 1.12
+        return minres(H, b, tol=rtol, maxiter=maxiter)[0]
 
 
 def spectral_selection(G1, G2, S, *, rho: float):

@@ -32,6 +32,7 @@ G1 = rng.standard_normal((2, 4))
 G2 = rng.standard_normal((2, 3))
 Xu, Yu = rng.standard_normal((6, 4)), rng.standard_normal((5, 3))
 loss = mmcl.clip_loss()
+generic = mmcl.ContrastiveLoss(phi=np.log1p, dphi=lambda u: 1 / (1 + u), psi=np.exp, dpsi=np.exp)
 model = mmcl.make_model(5, 4, 2, rng=0)
 square = mmcl.make_model(6, 6, 2, rng=0)
 SIGMA = np.array([[2.0, 0.5], [0.5, 1.0]])
@@ -208,6 +209,51 @@ bad(
     lambda: F.finite_difference_hessian(loss, G1[:, :2], G2, X, Y),
     ValueError,
     "G1",
+)
+
+
+# --- memory budget ------------------------------------------------------------------
+def within_budget(nbytes, call):
+    """Run ``call`` under a memory budget of ``nbytes``, then restore the budget."""
+    previous = mmcl.set_memory_budget(nbytes)
+    try:
+        return call()
+    finally:
+        mmcl.set_memory_budget(previous)
+
+
+SMALL_BUDGET = 8 * 10 * 10 - 1  # bytes: less than one 10 x 10 float64 array
+MBE = mmcl.MemoryBudgetError
+bad(F.set_memory_budget, "negative", lambda: F.set_memory_budget(-1), ValueError, "nbytes")
+bad(F.set_memory_budget, "NaN", lambda: F.set_memory_budget(float("nan")), ValueError, "nbytes")
+bad(F.set_memory_budget, "a string", lambda: F.set_memory_budget("1 GB"), TypeError, "nbytes")
+bad(
+    F.LogitLoss,
+    "value above the memory budget",
+    lambda: within_budget(SMALL_BUDGET, lambda: loss.value(G1, G2, X, Y)),
+    MBE,
+    "n",
+)
+bad(
+    F.LogitLoss,
+    "weights above the memory budget",
+    lambda: within_budget(SMALL_BUDGET, lambda: F.linear_loss().weights(G1, G2, X, Y)),
+    MBE,
+    "n",
+)
+bad(
+    F.ContrastiveLoss,
+    "cross_covariance above the memory budget",
+    lambda: within_budget(4 * 8 * 100, lambda: generic.cross_covariance(G1, G2, X, Y)),
+    MBE,
+    "n",
+)
+bad(
+    F.CLIPLoss,
+    "second_order above the memory budget",
+    lambda: within_budget(8 * 100, lambda: loss.second_order(G1, G2, X, Y)),
+    MBE,
+    "n",
 )
 
 # --- solvers ----------------------------------------------------------------------
@@ -2120,6 +2166,8 @@ def test_bad_input_is_refused_with_a_message_naming_the_argument(target, call, e
 
 # Public names with nothing to validate: the results (dataclasses).
 NOTHING_TO_CHECK = {
+    "memory_budget",
+    "MemoryBudgetError",
     "SVDFit",
     "GDFit",
     "SelectionGrid",
@@ -2165,3 +2213,16 @@ def test_table_covers_every_public_function_and_runner():
     assert ex.robustness_sweep in runners and ex_unpaired.fdr_calibration in runners
     missing = sorted(f.__name__ for f in (public | runners) - covered)
     assert not missing, f"no bad-input case for: {missing}"
+
+
+def test_finiteness_is_tested_without_a_full_size_temporary():
+    from mmcl._checks import all_finite
+
+    A = np.ones((3000, 700))  # 2.1 million entries: tested in blocks when the sum is not finite
+    assert all_finite(A)
+    for bad_value in (np.nan, np.inf, -np.inf):
+        A[2999, 699] = bad_value
+        assert not all_finite(A)
+    A[2999, 699] = 1e308
+    A[0, 0] = 1e308  # the sum overflows, the entries are finite
+    assert all_finite(A)

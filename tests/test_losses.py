@@ -303,3 +303,210 @@ def test_finite_difference_hessian_at_the_svd_minimum():
     np.testing.assert_allclose(
         H @ v, (grad(theta + t * v) - grad(theta - t * v)) / (2 * t), atol=1e-6
     )
+
+
+# --- CLIP with one exponential ----------------------------------------------------
+
+
+def _clip_two_exponentials(K, tau):
+    """CLIP's value and dL/dK from both softmaxes, each with its own shift (the old route)."""
+    n = K.shape[0]
+    P, Q = np.exp(log_softmax(K / tau, axis=1)), np.exp(log_softmax(K / tau, axis=0))
+    value = -tau * (np.trace(log_softmax(K / tau, axis=1)) + np.trace(log_softmax(K / tau, axis=0)))
+    C = (P + Q) / (2 * n)
+    C[np.diag_indices(n)] -= 1.0 / n
+    return value / (2 * n), C
+
+
+def _separate_columns(loss, E1, E2):
+    from mmcl.losses.clip import _softmax
+
+    return int(_softmax(E1 @ E2.T / loss.tau).separate.sum())
+
+
+@pytest.mark.parametrize(
+    "tau, largest_logit, separate",
+    [
+        (1.0, 3.0, False),
+        (0.5, 1e4, True),
+        (1e-3, 1e4, True),
+        (1e-3, 1e-2, False),
+        (100.0, 5.0, False),
+    ],
+)
+def test_fused_clip_equals_the_two_exponential_formulas(tau, largest_logit, separate):
+    """Value, gradient, weights and S(beta) to 1e-12 relative, with and without the columns
+    that need their own exponential (tiny tau, huge logits)."""
+    rng = np.random.default_rng(7)
+    n, d = 40, 5
+    X, Y = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+    G1, G2 = rng.standard_normal((3, d)), rng.standard_normal((3, d))
+    K = (X @ G1.T) @ (Y @ G2.T).T
+    scale = np.sqrt(largest_logit / np.abs(K).max())
+    G1, G2, K = scale * G1, scale * G2, K * scale**2
+    loss = mmcl.clip_loss(tau=tau, rho=0.3)
+    assert (_separate_columns(loss, X @ G1.T, Y @ G2.T) > 0) == separate
+    value, C = _clip_two_exponentials(K, tau)
+    value += 0.15 * np.linalg.norm(G1.T @ G2) ** 2
+    got_value, (dG1, dG2) = loss.value_and_gradient(G1, G2, X, Y)
+    expected = (G2 @ Y.T @ C.T @ X + 0.3 * G2 @ G2.T @ G1, G1 @ X.T @ C @ Y + 0.3 * G1 @ G1.T @ G2)
+
+    def rel(a, b):
+        return np.linalg.norm(np.subtract(a, b)) / np.linalg.norm(b)
+
+    assert rel(got_value, value) <= 1e-12
+    assert rel(dG1, expected[0]) <= 1e-12 and rel(dG2, expected[1]) <= 1e-12
+    beta = -C
+    beta[~np.eye(n, dtype=bool)] *= -1
+    assert rel(loss.weights(G1, G2, X, Y), beta) <= 1e-12
+    assert rel(loss.cross_covariance(G1, G2, X, Y), -X.T @ C @ Y) <= 1e-12
+    assert rel(mmcl.contrastive_cross_covariance(X, Y, beta), -X.T @ C @ Y) <= 1e-12
+
+
+# --- Hessian-vector products ------------------------------------------------------
+
+
+def _gradient_difference(loss, G1, G2, X, Y, V1, V2, h=1e-6):
+    plus = loss.gradient(G1 + h * V1, G2 + h * V2, X, Y)
+    minus = loss.gradient(G1 - h * V1, G2 - h * V2, X, Y)
+    return [(a - b) / (2 * h) for a, b in zip(plus, minus)]
+
+
+@pytest.mark.parametrize(
+    "loss, scale",
+    [
+        (mmcl.clip_loss(tau=0.7, rho=0.1), 0.5),
+        (mmcl.clip_loss(tau=1e-3, rho=0.0), 0.5),  # columns with their own exponential
+        (mmcl.linear_loss(rho=0.4), 1.0),
+        (_generic("clip", tau=0.7, rho=0.1), 0.5),  # the default operator: central differences
+        (SquaredToIdentity(rho=0.2), 0.5),
+    ],
+    ids=["clip", "clip tiny tau", "linear", "generic family", "own loss"],
+)
+def test_second_order_is_value_gradient_and_hessian_product(loss, scale):
+    rng = np.random.default_rng(3)
+    G1, G2, X, Y = random_problem(rng, n=30, d1=5, d2=4, r=2, scale=scale)
+    V1, V2 = rng.standard_normal(G1.shape), rng.standard_normal(G2.shape)
+    value, grad, hessp = loss.second_order(G1, G2, X, Y)
+    expected_value, expected_grad = loss.value_and_gradient(G1, G2, X, Y)
+    assert value == pytest.approx(expected_value, rel=1e-13)
+    for a, b in zip(grad, expected_grad):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    for a, b in zip(hessp(V1, V2), _gradient_difference(loss, G1, G2, X, Y, V1, V2)):
+        assert np.linalg.norm(a - b) <= 1e-6 * np.linalg.norm(b)
+
+
+def test_clip_logit_hvp_operator_is_the_derivative_of_the_logit_gradient():
+    rng = np.random.default_rng(4)
+    n, tau = 12, 0.6
+    K, dK = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    loss = mmcl.clip_loss(tau=tau)
+    C = loss.logit_gradient(K.copy())[1]
+    K_before = K.copy()
+    analytic = loss.logit_hvp_operator(K, C)(dK)
+    default = mmcl.LogitLoss.logit_hvp_operator(loss, K, C)(dK)  # central differences
+    np.testing.assert_array_equal(K, K_before)
+    assert np.linalg.norm(analytic - default) <= 1e-8 * np.linalg.norm(analytic)
+    # Each softmax sums to one, so dL/dK sums to -1 whatever K: its derivative sums to 0.
+    assert abs(analytic.sum()) < 1e-12 * np.abs(analytic).max()
+    linear = mmcl.linear_loss()
+    np.testing.assert_array_equal(linear.logit_hvp_operator(K, C)(dK), 0.0)
+
+
+def test_fused_clip_hessian_product_equals_the_n_by_n_route():
+    rng = np.random.default_rng(5)
+    E1, E2 = rng.standard_normal((25, 3)), rng.standard_normal((25, 3))
+    D1, D2 = rng.standard_normal((25, 3)), rng.standard_normal((25, 3))
+    loss = mmcl.clip_loss(tau=0.4)
+    fused = loss.embedding_hvp_operator(E1, E2)
+    n_by_n = mmcl.LogitLoss.embedding_hvp_operator(loss, E1, E2)
+    assert fused[0] == pytest.approx(n_by_n[0], rel=1e-14)
+    for a, b in zip(fused[1:3] + fused[3](D1, D2), n_by_n[1:3] + n_by_n[3](D1, D2)):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
+
+
+# --- memory: n x n arrays held, and the budget --------------------------------------
+
+
+def _peak_arrays(call, n):
+    """Peak memory allocated during ``call()``, in n x n float64 arrays."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1] / (8 * n * n)
+    finally:
+        tracemalloc.stop()
+
+
+def test_losses_hold_no_more_n_by_n_arrays_than_they_declare():
+    n = 400
+    rng = np.random.default_rng(6)
+    G1, G2, X, Y = random_problem(rng, n=n, d1=6, d2=5, r=2)
+    clip, linear, generic = mmcl.clip_loss(0.5), mmcl.linear_loss(), _generic("clip", tau=0.5)
+    slack = 0.2  # the thin n x d arrays
+    peaks = {
+        "clip value_and_gradient": (clip.value_and_gradient, 1),
+        "clip weights": (clip.weights, clip.logit_arrays),
+        "clip cross_covariance": (clip.cross_covariance, 1),
+        "generic value_and_gradient": (generic.value_and_gradient, generic.logit_arrays),
+        "linear value_and_gradient": (linear.value_and_gradient, 0),
+        "linear cross_covariance": (linear.cross_covariance, 0),
+        "linear weights": (linear.weights, 1),
+    }
+    for name, (method, declared) in peaks.items():
+        peak = _peak_arrays(lambda method=method: method(G1, G2, X, Y), n)
+        assert peak <= declared + slack, (name, peak)
+    hessp = clip.second_order(G1, G2, X, Y)[2]
+    assert _peak_arrays(lambda: clip.second_order(G1, G2, X, Y)[2](G1, G2), n) <= 2 + slack
+    assert _peak_arrays(lambda: hessp(G1, G2), n) <= 1 + slack
+    beta = clip.weights(G1, G2, X, Y)
+    assert _peak_arrays(lambda: mmcl.contrastive_cross_covariance(X, Y, beta), n) <= slack
+    assert clip.logit_arrays == 2 and generic.logit_arrays == 5
+
+
+@pytest.fixture
+def small_budget():
+    """A memory budget of 100 kB for the test, restored afterwards."""
+    previous = mmcl.set_memory_budget(100_000)
+    yield 100_000
+    mmcl.set_memory_budget(previous)
+
+
+def test_memory_budget_refuses_before_allocating(small_budget):
+    rng = np.random.default_rng(8)
+    G1, G2, X, Y = random_problem(rng, n=200, d1=4, d2=3)  # one 200 x 200 array: 320 kB
+    clip = mmcl.clip_loss()
+    for call in (
+        lambda: clip.value(G1, G2, X, Y),
+        lambda: clip.weights(G1, G2, X, Y),
+        lambda: clip.second_order(G1, G2, X, Y),
+        lambda: mmcl.linear_loss().weights(G1, G2, X, Y),
+        lambda: SquaredToIdentity().gradient(G1, G2, X, Y),
+    ):
+        with pytest.raises(mmcl.MemoryBudgetError, match=r"n = 200: .*kB.*memory budget of 100 kB"):
+            call()
+    with pytest.raises(MemoryError):  # also a MemoryError ...
+        clip.value(G1, G2, X, Y)
+    with pytest.raises(ValueError, match="set_memory_budget"):  # ... and a ValueError
+        clip.value(G1, G2, X, Y)
+    # Routines without an n x n array are not limited.
+    linear = mmcl.linear_loss(0.5)
+    assert np.isfinite(linear.value(G1, G2, X, Y))
+    assert linear.cross_covariance(G1, G2, X, Y).shape == (4, 3)
+    assert linear.second_order(G1, G2, X, Y)[2](G1, G2)[0].shape == G1.shape
+    assert mmcl.fit_svd(X, Y, 2).G1.shape == (2, 4)
+    beta = np.full((200, 200), 1e-3)  # given, so not counted
+    assert mmcl.contrastive_cross_covariance(X, Y, beta).shape == (4, 3)
+
+
+def test_memory_budget_can_be_read_set_and_restored(small_budget):
+    assert mmcl.memory_budget() == small_budget
+    previous = mmcl.set_memory_budget(2.5e6)
+    assert previous == small_budget and mmcl.memory_budget() == 2_500_000
+    mmcl.set_memory_budget(None)  # the default: half the physical memory
+    assert mmcl.memory_budget() > 2_500_000
+    rng = np.random.default_rng(9)
+    G1, G2, X, Y = random_problem(rng, n=200)
+    assert np.isfinite(mmcl.clip_loss().value(G1, G2, X, Y))

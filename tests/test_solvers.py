@@ -4,6 +4,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from benchmarks import counting
 from conftest import model_sample as _data
 from hypothesis import given
 from hypothesis import strategies as st
@@ -203,3 +204,41 @@ def test_spectral_selection_reads_a_chosen_set_of_triples():
     coef, selected, residual = mmcl.spectral_selection(G1, G1, S, rho=rho)
     np.testing.assert_allclose(coef, [1.0, 0.0, 1.0, 0.0], atol=1e-12)
     assert selected.tolist() == [0, 2] and residual < 1e-12
+
+
+def test_fit_svd_on_float32_data_accumulates_in_float64_without_a_copy():
+    n, d = 100_000, 40
+    rng = np.random.default_rng(12)
+    X32 = rng.standard_normal((n, d), dtype=np.float32) + 3.0  # a mean: centring matters
+    Y32 = rng.standard_normal((n, d), dtype=np.float32) + X32[:, ::-1] / 2
+    X, Y = X32.astype(np.float64), Y32.astype(np.float64)
+    for weights in (None, rng.uniform(0.5, 2.0, n)):
+        fit32 = mmcl.fit_svd(X32, Y32, 2, weights=weights)
+        fit64 = mmcl.fit_svd(X, Y, 2, weights=weights)
+        np.testing.assert_allclose(fit32.S, fit64.S, rtol=1e-11, atol=1e-13)
+        assert fit32.S.dtype == np.float64
+        peak = _peak_bytes(lambda weights=weights: mmcl.fit_svd(X32, Y32, 2, weights=weights))
+        assert peak < X32.nbytes / 2, peak  # a float64 copy of X alone would be 4 x this
+    ints = np.arange(12).reshape(6, 2)
+    np.testing.assert_allclose(
+        mmcl.linear_cross_covariance(ints, ints), np.cov(ints.T.astype(float)), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("maxiter", [5000, 3])
+def test_polish_wastes_no_evaluations(maxiter):
+    """L-BFGS pays about one evaluation per iteration (the history is not recomputed), and
+    the refinement uses Hessian products, not a finite-difference Jacobian (which cost
+    ~r (d1 + d2) evaluations per step: 512 evaluations here before, for maxiter = 3)."""
+    from mmcl.experiments.loss_to_svd import chapter_sample
+
+    X, Y, _ = chapter_sample(200, rng=0)
+    loss = mmcl.clip_loss(tau=1.0, rho=0.2)
+    start = mmcl.fit_gd(X, Y, 3, loss, steps=150, lr=0.1, rng=2, init_scale=1e-2)
+    counted, counts = counting(loss)
+    fit = mmcl.polish(X, Y, counted, init=(start.G1, start.G2), maxiter=maxiter)
+    grad = loss.gradient(fit.G1, fit.G2, X, Y)
+    assert max(np.abs(g).max() for g in grad) <= 1e-10
+    lbfgs_iterations = min(maxiter, len(fit.history))
+    assert counts["value_and_gradient"] <= 1.5 * lbfgs_iterations + 3, counts
+    assert counts["second_order"] <= 4 and counts["hessian_products"] <= 100, counts

@@ -2,26 +2,22 @@
 
 :class:`LogitLoss` is the base class of every loss and the place to start
 when adding one (see :mod:`mmcl.losses.base`); :mod:`mmcl.losses.family`
-holds the (phi, psi) family of the paper with CLIP and the linear loss;
+holds the (phi, psi) family of the paper and the linear loss,
+:mod:`mmcl.losses.clip` CLIP with its one-exponential gradient, and
 :mod:`mmcl.losses.zoo` the losses practitioners use (InfoNCE, SigLIP, the
 spectral contrastive loss, DCL, VSE++; chapter `loss_zoo`).
 """
 
-from .base import (
-    LogitLoss,
-    contrastive_cross_covariance,
-    finite_difference_gradient,
-    finite_difference_hessian,
-)
+from .base import LogitLoss, contrastive_cross_covariance
+from .clip import CLIPLoss, clip_loss
 from .family import (
-    CLIPLoss,
     ContrastiveLoss,
     LinearLoss,
-    clip_loss,
     linear_cross_covariance,
     linear_loss,
     weighted_cross_covariance,
 )
+from .finite_differences import finite_difference_gradient, finite_difference_hessian
 from .zoo import (
     DCLLoss,
     InfoNCELoss,

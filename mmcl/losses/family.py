@@ -1,4 +1,4 @@
-"""The (phi, psi) family of contrastive losses: CLIP and the linear loss.
+"""The (phi, psi) family of contrastive losses and the linear loss.
 
 Introduced in the chapter `loss_to_svd`. For increasing, differentiable
 ``phi`` and ``psi`` and similarities ``s_ij = <G1 x_i, G2 y_j>`` (the logit
@@ -7,6 +7,12 @@ matrix ``K = X G1^T G2 Y^T``), the loss is::
     L = 1/(2n) sum_i phi( sum_{j != i} psi(s_ij - s_ii) )     (anchor x_i)
       + 1/(2n) sum_i phi( sum_{j != i} psi(s_ji - s_ii) )     (anchor y_i)
       + rho/2 ||G1^T G2||_F^2
+
+CLIP, the family's member with ``psi(t) = exp(t/tau)``, has its own module
+(:mod:`mmcl.losses.clip`). The linear loss and its cross-covariance never
+form an n x n matrix; :func:`linear_cross_covariance` accumulates data of
+other dtypes (float32) in float64 a block of rows at a time, without a
+float64 copy of the data.
 """
 
 from __future__ import annotations
@@ -15,14 +21,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._checks import as_pair, as_positive
+from .._checks import all_finite, as_pair
 from .base import LogitLoss, _check
 
 __all__ = [
     "ContrastiveLoss",
-    "CLIPLoss",
     "LinearLoss",
-    "clip_loss",
     "linear_loss",
     "linear_cross_covariance",
     "weighted_cross_covariance",
@@ -33,7 +37,8 @@ class ContrastiveLoss(LogitLoss):
     """A loss of the contrastive family with user-supplied ``phi`` and ``psi``.
 
     Introduced in the chapter `loss_to_svd`. The implementation forms the
-    n x n logit matrix and applies the formulas of the chapter literally;
+    n x n logit matrix and applies the formulas of the chapter literally
+    (it holds up to five n x n arrays, ``logit_arrays``);
     :class:`CLIPLoss` and :class:`LinearLoss` are stable and fast special
     cases.
 
@@ -60,6 +65,8 @@ class ContrastiveLoss(LogitLoss):
     (6, 6)
     """
 
+    logit_arrays = 5
+
     def __init__(
         self,
         phi: Callable,
@@ -81,66 +88,42 @@ class ContrastiveLoss(LogitLoss):
     def logit_gradient(self, K):
         """Data term and ``dL/dK`` of the family, from the formulas of the chapter."""
         n = K.shape[0]
-        off = ~np.eye(n, dtype=bool)
-        Drow = K - np.diag(K)[:, None]  # s_ij - s_ii
-        Dcol = K - np.diag(K)[None, :]  # s_ij - s_jj
-        A = np.where(off, self.psi(Drow), 0.0).sum(axis=1)
-        B = np.where(off, self.psi(Dcol), 0.0).sum(axis=0)
-        a = np.where(off, self.dphi(A)[:, None] * self.dpsi(Drow), 0.0)
-        b = np.where(off, self.dphi(B)[None, :] * self.dpsi(Dcol), 0.0)
-        C = (a + b) / (2 * n)
-        C[np.diag_indices(n)] = -(a.sum(axis=1) + b.sum(axis=0)) / (2 * n)
+        k = K.diagonal().copy()
+        D = np.subtract(K, k[:, None])  # s_ij - s_ii: anchor x_i (rows)
+        a, A = self._anchor(D, axis=1)
+        del D
+        K -= k[None, :]  # s_ij - s_jj: anchor y_j (columns)
+        b, B = self._anchor(K, axis=0)
+        diagonal = a.sum(axis=1) + b.sum(axis=0)
+        C = a
+        C += b
+        del b
+        C[np.diag_indices(n)] = -diagonal
+        C *= 1.0 / (2 * n)
         value = (np.sum(self.phi(A)) + np.sum(self.phi(B))) / (2 * n)
         return float(value), C
 
+    def _anchor(self, D, axis):
+        """``phi'(A) psi'(D)`` (zero diagonal) and the anchor sums ``A`` along ``axis``."""
+        diag = np.diag_indices(D.shape[0])
+        terms = _own(self.psi(D), D)
+        terms[diag] = 0.0
+        A = terms.sum(axis=axis)
+        del terms
+        weights = _own(self.dpsi(D), D)
+        weights *= np.expand_dims(np.asarray(self.dphi(A), dtype=float), axis)
+        weights[diag] = 0.0
+        return weights, A
 
-class CLIPLoss(ContrastiveLoss):
-    """CLIP: ``psi(t) = exp(t/tau)``, ``phi(u) = tau log(1 + u)``.
 
-    The loss equals ``tau`` times the symmetric cross-entropy of CLIP, and is
-    evaluated with log-sum-exp so it stays finite for tiny ``tau`` and huge
-    logits. Introduced in the chapter `loss_to_svd`.
-    """
-
-    def __init__(self, tau: float = 1.0, rho: float = 0.0):
-        self.tau = as_positive(tau, "tau")
-        t = self.tau
-        super().__init__(
-            phi=lambda u: t * np.log1p(u),
-            dphi=lambda u: t / (1.0 + u),
-            psi=lambda s: np.exp(s / t),
-            dpsi=lambda s: np.exp(s / t) / t,
-            rho=rho,
-            name=f"CLIP (tau={t:g})",
-        )
-
-    def __repr__(self) -> str:
-        return f"CLIPLoss(tau={self.tau}, rho={self.rho})"
-
-    def logit_gradient(self, K):
-        """``tau`` times the symmetric cross-entropy of ``K/tau`` and its gradient."""
-        n = K.shape[0]
-        Z = K
-        Z *= 1.0 / self.tau
-        zdiag = np.diag(Z).copy()
-        # Row softmax P (anchor x_i) and column softmax Q (anchor y_j).
-        mr = Z.max(axis=1)
-        P = np.subtract(Z, mr[:, None])
-        np.exp(P, out=P)
-        sr = P.sum(axis=1)
-        mc = Z.max(axis=0)
-        np.subtract(Z, mc[None, :], out=Z)
-        np.exp(Z, out=Z)
-        sc = Z.sum(axis=0)
-        value = (
-            self.tau * (np.sum(np.log(sr) + mr - zdiag) + np.sum(np.log(sc) + mc - zdiag)) / (2 * n)
-        )
-        # dL/dK = (P + Q)/(2n) - I/n, P and Q row- and column-normalised.
-        P *= (1.0 / (2 * n * sr))[:, None]
-        Z *= (1.0 / (2 * n * sc))[None, :]
-        P += Z
-        P[np.diag_indices(n)] -= 1.0 / n
-        return float(value), P
+def _own(result, D) -> np.ndarray:
+    """``result`` of a user function as a writable float64 array that does not share ``D``."""
+    out = np.asarray(result, dtype=float)
+    if out.shape != D.shape:
+        out = np.broadcast_to(out, D.shape)
+    if np.shares_memory(out, D) or not out.flags.writeable:
+        out = out.copy()
+    return out
 
 
 class LinearLoss(ContrastiveLoss):
@@ -161,8 +144,19 @@ class LinearLoss(ContrastiveLoss):
             name="linear",
         )
 
+    logit_arrays = 2
+
     def __repr__(self) -> str:
         return f"LinearLoss(rho={self.rho})"
+
+    def weights(self, G1, G2, X, Y) -> np.ndarray:
+        """The constant weights: ``beta_ii = 1/n``, ``beta_ij = 1/(n(n-1))`` (n x n)."""
+        G1, G2, X, Y = _check(G1, G2, X, Y)
+        n = X.shape[0]
+        self._check_memory(n, 1, "weights")
+        beta = np.full((n, n), 1.0 / (n * (n - 1)))
+        np.fill_diagonal(beta, 1.0 / n)
+        return beta
 
     def logit_gradient(self, K):
         """``-(1/n) tr K + (1^T K 1 - tr K)/(n(n-1))`` and its constant gradient."""
@@ -179,9 +173,20 @@ class LinearLoss(ContrastiveLoss):
         diag_sum = float(np.vdot(E1, E2))
         s1, s2 = E1.sum(axis=0), E2.sum(axis=0)
         value = -diag_sum / n + (float(s1 @ s2) - diag_sum) / (n * (n - 1))
-        dE1 = (s2[None, :] / n - E2) / (n - 1)
-        dE2 = (s1[None, :] / n - E1) / (n - 1)
-        return value, dE1, dE2
+        return value, _linear_C(E2, s2), _linear_C(E1, s1)
+
+    def logit_hvp_operator(self, K, C):
+        """Zero: ``dL/dK`` does not depend on ``K``."""
+        return np.zeros_like
+
+    def embedding_hvp_operator(self, E1, E2):
+        """``hvp(D1, D2) = (C D2, C^T D1)`` with the constant ``C``; no n x n matrix."""
+        value, dE1, dE2 = self.embedding_gradient(E1, E2)
+
+        def hvp(D1, D2):
+            return _linear_C(D2, D2.sum(axis=0)), _linear_C(D1, D1.sum(axis=0))
+
+        return value, dE1, dE2, hvp
 
     def cross_covariance(self, G1, G2, X, Y) -> np.ndarray:
         """``S_lin = Xc^T Yc/(n-1)`` (d1 x d2), which does not depend on the encoders."""
@@ -189,13 +194,23 @@ class LinearLoss(ContrastiveLoss):
         return linear_cross_covariance(X, Y)
 
 
+def _linear_C(V, column_sums):
+    """``C V`` for the linear loss's ``C = dL/dK = -I/(n-1) + 11^T/(n(n-1))``."""
+    n = V.shape[0]
+    out = np.subtract(column_sums / n, V)  # one n x r array, no temporaries
+    out *= 1.0 / (n - 1)
+    return out
+
+
 def linear_cross_covariance(X, Y) -> np.ndarray:
     """``S`` of the linear loss, which equals ``Xc^T Yc / (n - 1)``.
 
     With ``beta_ii = 1/n`` and ``beta_ij = 1/(n(n-1))`` the contrastive
     cross-covariance is the unbiased sample cross-covariance of the centred
-    data. It is computed with one GEMM and two column sums; no n x n matrix is
-    formed. Introduced in the chapter `loss_to_svd`.
+    data. It is computed with one product and two column sums, a block of rows
+    at a time; no n x n matrix is formed. Data of another real dtype (float32,
+    integers) are converted to float64 block by block and accumulated in
+    float64, so no float64 copy of the data is made. Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -213,52 +228,38 @@ def linear_cross_covariance(X, Y) -> np.ndarray:
     >>> mmcl.linear_cross_covariance(X, X).shape
     (2, 2)
     """
-    X, Y = as_pair(X, Y, check_finite=False)
+    X, Y = as_pair(X, Y, check_finite=False, as_float64=False)
     n = X.shape[0]
-    sx, sy = X.sum(axis=0), Y.sum(axis=0)
-    # A NaN or inf anywhere in X or Y makes its column sum non-finite, so this
-    # O(d) test replaces an O(n d) scan of the data.
-    if not np.isfinite(sx).all():
-        raise ValueError("X must contain only finite values (no NaN or inf)")
-    if not np.isfinite(sy).all():
-        raise ValueError("Y must contain only finite values (no NaN or inf)")
-    S = X.T @ Y
+    S, sx, sy = _moments(X, Y)
     S /= n - 1
     S -= np.outer(sx, sy / (n * (n - 1.0)))
     return S
 
 
-def clip_loss(tau: float = 1.0, rho: float = 0.0) -> CLIPLoss:
-    """The CLIP loss with temperature ``tau`` and regulariser weight ``rho``.
+def _moments(X, Y, w=None):
+    """``sum_a w_a x_a y_a^T``, ``sum_a w_a x_a``, ``sum_a w_a y_a`` in float64 (w = 1 by default).
 
-    Introduced in the chapter `loss_to_svd`.
-
-    Parameters
-    ----------
-    tau : float > 0
-        Temperature.
-    rho : float >= 0
-        Weight of ``rho/2 ||G1^T G2||_F^2``.
-
-    Returns
-    -------
-    CLIPLoss
-        With methods ``value``, ``gradient``, ``weights`` and
-        ``cross_covariance``, each taking ``(G1, G2, X, Y)`` with ``G1`` of
-        shape (r, d1), ``G2`` (r, d2), ``X`` (n, d1), ``Y`` (n, d2).
-
-    Examples
-    --------
-    >>> import numpy as np, mmcl
-    >>> rng = np.random.default_rng(0)
-    >>> X, Y = rng.normal(size=(8, 4)), rng.normal(size=(8, 3))
-    >>> G1, G2 = rng.normal(size=(2, 4)), rng.normal(size=(2, 3))
-    >>> loss = mmcl.clip_loss(tau=0.5, rho=0.1)
-    >>> dG1, dG2 = loss.gradient(G1, G2, X, Y)
-    >>> dG1.shape, dG2.shape
-    ((2, 4), (2, 3))
+    Blocks of about 1 MB of rows: each block is converted to float64 (a view
+    for float64 data, so neither a float64 nor a weighted copy of the data is
+    made), multiplied, and summed while it is still in the cache, which makes
+    the centring nearly free next to the product. A NaN or inf anywhere in
+    ``X`` or ``Y`` makes a column sum non-finite, so testing the sums replaces
+    a scan of the data.
     """
-    return CLIPLoss(tau=tau, rho=rho)
+    G, sx, sy = np.zeros((X.shape[1], Y.shape[1])), np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+    step = max(256, (1 << 17) // (X.shape[1] + Y.shape[1]))
+    for i in range(0, X.shape[0], step):
+        Xb = np.asarray(X[i : i + step], dtype=np.float64)
+        Yb = np.asarray(Y[i : i + step], dtype=np.float64)
+        if w is not None:
+            Xb = Xb * w[i : i + step, None]
+        G += Xb.T @ Yb
+        sx += Xb.sum(axis=0)
+        sy += Yb.sum(axis=0) if w is None else w[i : i + step] @ Yb
+    for name, sums in (("X", sx), ("Y", sy)):
+        if not all_finite(sums):
+            raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return G, sx, sy
 
 
 def linear_loss(rho: float = 0.0) -> LinearLoss:
@@ -296,7 +297,8 @@ def weighted_cross_covariance(X, Y, weights=None) -> np.ndarray:
     and weighted means ``mx``, ``my`` (the unbiased reliability-weights normalisation). It
     is ``S(beta)`` of the balanced weighted linear loss
     ``(1/D) sum_{a != b} w_a w_b (s_ab - s_aa)`` with ``D = W^2 - sum_a w_a^2``
-    (``beta_ab = w_a w_b / D``). One GEMM, no n x n matrix. Introduced in the chapter
+    (``beta_ab = w_a w_b / D``). Accumulated in float64 a block of rows at a time (no
+    weighted copy of the data), no n x n matrix. Introduced in the chapter
     `loss_to_svd`.
 
     Parameters
@@ -321,16 +323,14 @@ def weighted_cross_covariance(X, Y, weights=None) -> np.ndarray:
     """
     if weights is None:
         return linear_cross_covariance(X, Y)
-    X, Y = as_pair(X, Y, check_finite=False)
+    X, Y = as_pair(X, Y, check_finite=False, as_float64=False)
     w = np.asarray(weights, dtype=np.float64)
     n = X.shape[0]
     if w.shape != (n,):
         raise ValueError(f"weights must have shape (n,) = ({n},); got {w.shape}")
     if not (np.isfinite(w).all() and (w >= 0).all()) or w.sum() <= 0:
         raise ValueError("weights must be finite, non-negative and not all zero")
-    if not (np.isfinite(X.sum(0)).all() and np.isfinite(Y.sum(0)).all()):
-        raise ValueError("X and Y must contain only finite values (no NaN or inf)")
     W = w.sum()
-    mx, my = (w @ X) / W, (w @ Y) / W
-    S = (X * w[:, None]).T @ Y - W * np.outer(mx, my)
+    S, sx, sy = _moments(X, Y, w)
+    S -= np.outer(sx, sy / W)
     return S / (W - (w @ w) / W)
