@@ -218,6 +218,8 @@ def as_finite(value, name: str) -> float:
     if not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number; got {value}")
     return value
+
+
 # --- memory budget for n x n arrays -------------------------------------------------
 
 

@@ -369,7 +369,7 @@ def _newton_refinement(loss, X, Y, theta, split, flat, gtol, history, max_steps:
         norm = np.linalg.norm(grad)
         if np.abs(grad).max() <= gtol:
             break
-        step = _minres(H, -grad, rtol=min(1e-2, norm), maxiter=5 * size)
+        step = _minres(H, -grad, rtol=min(1e-2, np.sqrt(norm)), maxiter=5 * size)
         for _ in range(8):
             trial = second_order(theta + step)
             if np.linalg.norm(trial[1]) < norm and trial[0] <= value + 1e-12 * (1 + abs(value)):

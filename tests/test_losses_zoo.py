@@ -211,6 +211,17 @@ def test_hessian_product_matches_gradient_differences(name):
     assert relative(hvp, numeric) <= 1e-7
 
 
+def test_spectral_embedding_hessian_product_equals_the_n_by_n_route():
+    rng = np.random.default_rng(6)
+    E1, E2, D1, D2 = rng.standard_normal((4, 30, 3))
+    loss = mmcl.spectral_loss()
+    fused = loss.embedding_hvp_operator(E1, E2)
+    n_by_n = LogitLoss.embedding_hvp_operator(loss, E1, E2)
+    assert fused[0] == pytest.approx(n_by_n[0], rel=1e-13)
+    for a, b in zip(fused[1:3] + fused[3](D1, D2), n_by_n[1:3] + n_by_n[3](D1, D2)):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
+
+
 # --- stability --------------------------------------------------------------------------
 
 

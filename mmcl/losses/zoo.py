@@ -161,6 +161,23 @@ class SpectralLoss(LogitLoss):
         dE2 = (2 * c) * (E2 @ A - k[:, None] * E1) - (2.0 / n) * E1
         return float(value), dE1, dE2
 
+    def embedding_hvp_operator(self, E1, E2):
+        """Value, gradients and Hessian product in ``O(n r^2)``: no n x n matrix."""
+        n = E1.shape[0]
+        c = 1.0 / (n * (n - 1))
+        A, B = E1.T @ E1, E2.T @ E2
+        k = _rowdot(E1, E2)
+        value, dE1, dE2 = self.embedding_gradient(E1, E2)
+
+        def hvp(D1, D2):
+            dk = (_rowdot(D1, E2) + _rowdot(E1, D2))[:, None]
+            dA, dB = E1.T @ D1, E2.T @ D2
+            H1 = (2 * c) * (D1 @ B + E1 @ (dB + dB.T) - dk * E2 - k[:, None] * D2) - (2.0 / n) * D2
+            H2 = (2 * c) * (D2 @ A + E2 @ (dA + dA.T) - dk * E1 - k[:, None] * D1) - (2.0 / n) * D1
+            return H1, H2
+
+        return value, dE1, dE2, hvp
+
     def logit_hvp_operator(self, K, C):
         """``dK -> 2 dK/(n(n-1))`` off the diagonal, 0 on it."""
         n = K.shape[0]
