@@ -13,11 +13,16 @@ callback at its defaults.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
-__all__ = ["Explorer", "EXPLORERS", "register"]
+__all__ = ["Explorer", "EXPLORERS", "PREVIEW_DPI", "register"]
+
+#: Resolution of the live view's PNG (the static figures use the book's sharper style).
+PREVIEW_DPI = 100
 
 #: name -> factory returning an :class:`Explorer` (used by ``make bench``).
 EXPLORERS: dict[str, Callable[[], Explorer]] = {}
@@ -108,22 +113,39 @@ class Explorer:
         self._update = self.draw(self._live, data, values)
         return self._live
 
-    def widget(self):
-        """The live interface: controls above an output area that shows :meth:`render`."""
-        import ipywidgets as w
-        from IPython.display import display
+    def png(self, **params) -> bytes:
+        """:meth:`render`, then the figure as PNG bytes at :data:`PREVIEW_DPI`.
 
-        out = w.Output()
+        This is all a control's move costs in :meth:`widget` (and what
+        ``make bench`` times). The static figures of the book are sharper
+        (:mod:`mmcl.figures.style`); a live view is redrawn on every move.
+        Once the view updates in place, its layout is frozen after the first
+        PNG: the axes stay where the layout engine put them.
+        """
+        buffer = io.BytesIO()
+        fig = self.render(**params)
+        fig.savefig(buffer, format="png", dpi=PREVIEW_DPI)
+        engine = fig.get_layout_engine()
+        if self._update is not None and not isinstance(
+            engine, (type(None), PlaceHolderLayoutEngine)
+        ):
+            # Updated in place from now on: keep the axes where the layout put them
+            # instead of laying out every label again on each move.
+            fig.set_layout_engine("none")
+        return buffer.getvalue()
+
+    def widget(self):
+        """The live interface: controls above an image that shows :meth:`png`."""
+        import ipywidgets as w
+
+        image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
 
         def refresh(_change=None):
-            fig = self.render()
-            with out:
-                out.clear_output(wait=True)
-                display(fig)
+            image.value = self.png()
 
         for c in self.controls.values():
             c.observe(refresh, names="value")
         refresh()
         return w.VBox(
-            [w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")), out]
+            [w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")), image]
         )

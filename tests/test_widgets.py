@@ -62,7 +62,31 @@ def test_explorer_widget_redraws_when_a_control_moves():
     assert isinstance(ui, w.VBox) and calls == [(2, 0.5)]
     explorer.controls["a"].value = 7
     assert calls[-1] == (7, 0.5)
-    controls_box, output = ui.children
+    controls_box, image = ui.children
     assert list(controls_box.children) == list(explorer.controls.values())
-    assert isinstance(output, w.Output)
+    assert isinstance(image, w.Image) and image.value == explorer.png()
+    assert bytes(image.value).startswith(b"\x89PNG")
     assert plt.get_fignums() == []  # each redraw closes its figure
+
+
+def test_png_of_an_updating_view_keeps_its_layout_and_shows_the_new_state():
+    def draw(fig, data, params):
+        ax = fig.add_subplot()
+        (line,) = ax.plot([0, 1], [0, data])
+        ax.set_ylim(0, 10)
+
+        def update(data, params):
+            line.set_ydata([0, data])
+
+        return update
+
+    explorer = Explorer(lambda slope: slope, draw, {"slope": w.FloatSlider(value=1.0)})
+    first = explorer.png(slope=1.0)
+    fig = explorer.render(slope=1.0)
+    position = fig.axes[0].get_position().bounds
+    engine = fig.get_layout_engine()  # frozen after the first PNG: a placeholder that does nothing
+    assert type(engine).__name__ == "PlaceHolderLayoutEngine"
+    second = explorer.png(slope=9.0)
+    assert fig.axes[0].get_position().bounds == position
+    assert first.startswith(b"\x89PNG") and second != first
+    assert list(fig.axes[0].lines[0].get_ydata()) == [0, 9.0]
