@@ -118,7 +118,7 @@ class Explorer:
 
         This is all a control's move costs in :meth:`widget` (and what
         ``make bench`` times). The static figures of the book are sharper
-        (:mod:`mmcl.figures.style`); a live view is redrawn on every move.
+        (``mmcl.figures.style``); a live view is redrawn on every move.
         Once the view updates in place, its layout is frozen after the first
         PNG: the axes stay where the layout engine put them.
         """
