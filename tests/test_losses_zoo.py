@@ -183,10 +183,13 @@ def test_spectral_weights_are_signed_logits():
     assert (beta[off] < 0).any()
 
 
-@pytest.mark.parametrize("name", ["infonce", "spectral"])
-def test_fused_embedding_gradient_equals_the_default(name):
+@pytest.mark.parametrize("name", ["infonce", "spectral", "siglip", "dcl"])
+@pytest.mark.parametrize(
+    "p", [{"tau": 0.4, "t": 3.0, "b": -2.0}, {"tau": 1e-3, "t": 200.0, "b": 5.0}]
+)
+def test_fused_embedding_gradient_equals_the_default(name, p):
     G1, G2, X, Y = problem(4, (9, 4, 3, 2), scale=1.0)
-    loss = MAKERS[name]({"tau": 0.4, "rho": 0.0})
+    loss = MAKERS[name]({**p, "rho": 0.0})
     E1, E2 = X @ G1.T, Y @ G2.T
     fused = loss.embedding_gradient(E1, E2)
     default = LogitLoss.embedding_gradient(loss, E1, E2)
@@ -195,7 +198,7 @@ def test_fused_embedding_gradient_equals_the_default(name):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
 
 
-@pytest.mark.parametrize("name", ["infonce", "siglip", "spectral", "vse"])
+@pytest.mark.parametrize("name", ["infonce", "siglip", "spectral", "dcl", "vse"])
 def test_hessian_product_matches_gradient_differences(name):
     G1, G2, X, Y = problem(5, (7, 3, 3, 2), scale=1.0)
     loss = MAKERS[name]({"tau": 0.7, "t": 2.0, "b": -1.0, "rho": 0.0, "margin": 0.2})
@@ -234,8 +237,11 @@ def test_infonce_and_dcl_are_finite_at_tiny_temperature_with_huge_logits():
         assert np.isfinite(v) and all(np.isfinite(a).all() for a in g)
         expected = tau * np.mean(logsumexp(K / tau, axis=1) - np.diag(K) / tau)
         assert v == pytest.approx(expected, rel=1e-12)
-        v, g = mmcl.dcl_loss(tau, rho=0.1).value_and_gradient(I, I, K, I)
+        v, g = mmcl.dcl_loss(tau).value_and_gradient(I, I, K, I)
         assert np.isfinite(v) and all(np.isfinite(a).all() for a in g)
+        masked = np.where(np.eye(8, dtype=bool), -np.inf, K / tau)
+        lse = logsumexp(masked, axis=1).sum() + logsumexp(masked, axis=0).sum()
+        assert v == pytest.approx(tau * (lse - 2 * np.trace(K) / tau) / 16, rel=1e-12)
 
 
 def test_siglip_is_finite_at_large_t_with_huge_logits():

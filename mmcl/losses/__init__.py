@@ -4,8 +4,9 @@
 when adding one (see :mod:`mmcl.losses.base`); :mod:`mmcl.losses.family`
 holds the (phi, psi) family of the paper and the linear loss,
 :mod:`mmcl.losses.clip` CLIP with its one-exponential gradient, and
-:mod:`mmcl.losses.zoo` the losses practitioners use (InfoNCE, SigLIP, the
-spectral contrastive loss, DCL, VSE++; chapter `loss_zoo`).
+:mod:`mmcl.losses.zoo` the losses practitioners use (InfoNCE, SigLIP, DCL,
+VSE++; chapter `loss_zoo`) and :mod:`mmcl.losses.spectral` the spectral contrastive
+loss, whose minimiser is CCA.
 """
 
 from .base import LogitLoss, contrastive_cross_covariance
@@ -18,16 +19,15 @@ from .family import (
     weighted_cross_covariance,
 )
 from .finite_differences import finite_difference_gradient, finite_difference_hessian
+from .spectral import SpectralLoss, spectral_loss
 from .zoo import (
     DCLLoss,
     InfoNCELoss,
     SigLIPLoss,
-    SpectralLoss,
     VSELoss,
     dcl_loss,
     infonce_loss,
     siglip_loss,
-    spectral_loss,
     vse_loss,
 )
 

@@ -1,77 +1,27 @@
 """CLIP with one n x n exponential: value, gradient, weights and Hessian products.
 
-Introduced in the chapter `loss_to_svd`. With ``Z = K / tau``, row maxima
-``m_i`` and ``M = max_i m_i``, the only n x n exponential is the row-shifted
-``E_ij = exp(Z_ij - m_i)``. Its row sums ``r_i`` give the row softmax
-``P = diag(1/r) E``; reweighting the rows by ``w_i = exp(m_i - M)`` gives the
-column sums ``s_j = sum_i w_i E_ij = sum_i exp(Z_ij - M)`` and the column
-softmax ``Q = diag(w) E diag(1/s)``. Then ``dL/dK = (P + Q)/(2n) - I/n`` is
-applied to thin matrices without being formed.
-
-Where a column's log-sum-exp lies more than ``_COLUMN_RANGE`` below ``M``
-(only for tiny ``tau`` with huge logits), its reweighted sum could underflow,
-so those columns get an exponential of their own. An O(n) test on the
-diagonal (``c_j >= Z_jj``) proves this is not needed in the usual case.
+Introduced in the chapter `loss_to_svd`. The softmaxes of ``K/tau`` come from
+one exponential (:mod:`mmcl.losses._softmax`); ``dL/dK = (P + Q)/(2n) - I/n``
+is applied to thin matrices without being formed.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from .._checks import as_positive
+from ._softmax import (
+    Softmax,
+    apply_gradient,
+    gradient_array,
+    probabilities,
+    softmax_hvp,
+    softmax_parts,
+)
 from .base import _check
 from .family import ContrastiveLoss
 
 __all__ = ["CLIPLoss", "clip_loss"]
-
-# Terms dropped by underflow are below e^-708 each; with columns at most 500
-# below M they are below n e^-208 of the column sum, and 1/(2n s_j) stays
-# below e^500 ~ 1e217.
-_COLUMN_RANGE = 500.0
-
-
-class _Softmax(NamedTuple):
-    """Both softmaxes of ``Z`` from one exponential (see the module docstring)."""
-
-    E: np.ndarray  # (n, n) exp(Z - m_i), the caller's Z overwritten
-    r: np.ndarray  # (n,) row sums of E
-    w: np.ndarray  # (n,) exp(m_i - M)
-    s: np.ndarray  # (n,) column sums of exp(Z - M), or of F for the separate columns
-    separate: np.ndarray  # (n,) bool: columns with their own exponential
-    F: np.ndarray | None  # (n, k) exp(Z[:, separate] - c), unnormalised
-    value: float  # the symmetric cross-entropy of Z (not yet times tau)
-
-
-def _softmax(Z: np.ndarray) -> _Softmax:
-    """Overwrite ``Z`` (n x n) with ``exp(Z - m_i)``; row and column sums and the loss."""
-    n = Z.shape[0]
-    zdiag = Z.diagonal().copy()
-    m = Z.max(axis=1)
-    M = m.max()
-    separate = np.zeros(n, dtype=bool)
-    F = c = None
-    if M - zdiag.min() > _COLUMN_RANGE:
-        colmax = Z.max(axis=0)
-        separate = M - colmax > _COLUMN_RANGE
-        if separate.any():
-            c = colmax[separate]
-            F = Z[:, separate] - c  # a copy, taken before Z is overwritten
-            np.exp(F, out=F)
-    np.subtract(Z, m[:, None], out=Z)
-    np.exp(Z, out=Z)
-    r = Z.sum(axis=1)
-    w = np.exp(m - M)
-    s = w @ Z
-    lse = np.log(s) + M if F is None else np.empty(n)
-    if F is not None:
-        keep = ~separate
-        s[separate] = F.sum(axis=0)
-        lse[keep] = np.log(s[keep]) + M
-        lse[separate] = np.log(s[separate]) + c
-    value = (np.sum(np.log(r) + m - zdiag) + np.sum(lse - zdiag)) / (2 * n)
-    return _Softmax(Z, r, w, s, separate, F, float(value))
 
 
 class CLIPLoss(ContrastiveLoss):
@@ -106,30 +56,9 @@ class CLIPLoss(ContrastiveLoss):
     def __repr__(self) -> str:
         return f"CLIPLoss(tau={self.tau}, rho={self.rho})"
 
-    def _softmax(self, K: np.ndarray) -> _Softmax:
+    def _softmax(self, K: np.ndarray) -> Softmax:
         K *= 1.0 / self.tau
-        return _softmax(K)
-
-    def _apply(self, sm: _Softmax, right, left):
-        """``C @ right`` and ``C^T @ left`` (n x k each) with ``C = dL/dK``, from the parts."""
-        n = sm.E.shape[0]
-        a = 1.0 / (2 * n * sm.r)
-        b = np.where(sm.separate, 0.0, 1.0 / (2 * n * sm.s))
-        k = right.shape[1]
-        T = sm.E @ np.hstack([right, b[:, None] * right])
-        out_right = a[:, None] * T[:, :k] + sm.w[:, None] * T[:, k:] - right / n
-        if left is None:
-            out_left = None
-        else:
-            k = left.shape[1]
-            T = sm.E.T @ np.hstack([a[:, None] * left, sm.w[:, None] * left])
-            out_left = T[:, :k] + b[:, None] * T[:, k:] - left / n
-        if sm.F is not None:
-            bb = 1.0 / (2 * n * sm.s[sm.separate])
-            out_right += sm.F @ (bb[:, None] * right[sm.separate])
-            if left is not None:
-                out_left[sm.separate] += bb[:, None] * (sm.F.T @ left)
-        return out_right, out_left
+        return softmax_parts(K)
 
     def embedding_gradient(self, E1, E2):
         """Value and embedding gradients with one n x n exponential.
@@ -141,35 +70,20 @@ class CLIPLoss(ContrastiveLoss):
         """
         self._check_memory(E1.shape[0], 1, "value_and_gradient")
         sm = self._softmax(E1 @ E2.T)
-        dE1, dE2 = self._apply(sm, E2, E1)
+        dE1, dE2 = apply_gradient(sm, E2, E1)
         return self.tau * sm.value, dE1, dE2
-
-    def _softmaxes(self, K):
-        """Value, ``P`` (overwriting ``K``) and ``Q``: both softmaxes of ``K/tau`` as arrays."""
-        sm = self._softmax(K)
-        Q = sm.E * sm.w[:, None]
-        Q *= np.where(sm.separate, 0.0, 1.0 / sm.s)[None, :]
-        if sm.F is not None:
-            Q[:, sm.separate] = sm.F / sm.s[sm.separate]
-        P = sm.E
-        P /= sm.r[:, None]
-        return self.tau * sm.value, P, Q
 
     def logit_gradient(self, K):
         """``tau`` times the symmetric cross-entropy of ``K/tau`` and its gradient."""
-        n = K.shape[0]
-        value, P, Q = self._softmaxes(K)
-        P += Q
-        P *= 1.0 / (2 * n)
-        P[np.diag_indices(n)] -= 1.0 / n
-        return value, P
+        sm = self._softmax(K)
+        return self.tau * sm.value, gradient_array(sm)
 
     def cross_covariance(self, G1, G2, X, Y) -> np.ndarray:
         """``S(beta) = -X^T (dL/dK) Y`` (d1 x d2) with one n x n array."""
         G1, G2, X, Y = _check(G1, G2, X, Y)
         self._check_memory(X.shape[0], 1, "cross_covariance")
         sm = self._softmax((X @ G1.T) @ (Y @ G2.T).T)
-        return -(X.T @ self._apply(sm, Y, None)[0])
+        return -(X.T @ apply_gradient(sm, Y, None)[0])
 
     def logit_hvp_operator(self, K, C):
         """``dK -> (P*(dZ - pbar) + Q*(dZ - qbar^T))/(2n)``, ``dZ = dK/tau``.
@@ -177,20 +91,7 @@ class CLIPLoss(ContrastiveLoss):
         ``pbar_i = sum_j P_ij dZ_ij`` and ``qbar_j = sum_i Q_ij dZ_ij``; ``K`` is
         not modified.
         """
-        n, inv = K.shape[0], 1.0 / self.tau
-        _, P, Q = self._softmaxes(K.copy())
-
-        def hvp(dK):
-            dZ = dK * inv
-            PZ = P * dZ
-            out = PZ - P * PZ.sum(axis=1)[:, None]
-            np.multiply(Q, dZ, out=PZ)
-            out += PZ
-            out -= Q * PZ.sum(axis=0)[None, :]
-            out *= 1.0 / (2 * n)
-            return out
-
-        return hvp
+        return softmax_hvp(*probabilities(self._softmax(K.copy())), 1.0 / self.tau)
 
     def embedding_hvp_operator(self, E1, E2):
         """Exact Hessian products at the embedding level with two n x n arrays.

@@ -1,11 +1,13 @@
-"""Losses practitioners use, as losses of the similarity matrix: InfoNCE, SigLIP, spectral.
+"""Losses practitioners use, as losses of the similarity matrix: InfoNCE, SigLIP, DCL, VSE++.
 
 Introduced in the chapter `loss_zoo`. Each loss is a :class:`~mmcl.LogitLoss`
 of ``K = X G1^T G2 Y^T`` plus ``R = rho/2 ||G1^T G2||_F^2``, so its gradient is
 ``-G2 S(beta)^T + rho G2 G2^T G1`` with its own weights ``beta_ii = -dL/dK_ii``,
 ``beta_ij = dL/dK_ij``. All cost ``O(n^2 r + n d r)`` and never form an
-``n x n x d`` array; the spectral loss needs no ``n x n`` matrix at all. All but DCL define
-``logit_hvp_operator(K, C)``, the exact Hessian product in ``K``.
+``n x n x d`` array (the spectral loss, in :mod:`mmcl.losses.spectral`, needs no
+``n x n`` matrix at all). Each defines
+``logit_hvp_operator(K, C)``, the exact Hessian product in ``K``. InfoNCE, SigLIP and DCL
+take one ``n x n`` exponential for value and gradient (DCL shares CLIP's softmaxes).
 """
 
 from __future__ import annotations
@@ -13,28 +15,54 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_finite, as_nonnegative, as_positive
-from .base import LogitLoss, _check
+from ._softmax import apply_gradient, gradient_array, probabilities, softmax_hvp, softmax_parts
+from .base import LogitLoss
 
 __all__ = [
     "InfoNCELoss",
     "SigLIPLoss",
-    "SpectralLoss",
     "DCLLoss",
     "VSELoss",
     "infonce_loss",
     "siglip_loss",
-    "spectral_loss",
     "dcl_loss",
     "vse_loss",
 ]
 
 
-def _rowdot(A, B):
-    return np.einsum("ij,ij->i", A, B)
-
-
 def _diagonal(n):
     return np.diag_indices(n)
+
+
+#: Factors ``1 + exp(-|u|)`` lie in [1, 2]: a product of 64 stays below 2^64.
+_BLOCK = 64
+
+
+def _softplus_sum_and_sigmoid(U):
+    """``sum_ij log(1 + exp(U_ij))`` and ``sigmoid(U)`` (a new array) with one exponential.
+
+    With ``e = exp(-|u|)`` in (0, 1], ``log(1 + exp(u)) = max(u, 0) + log(1 + e)``
+    and ``sigmoid(u) = 1/2 + sign(u) (1/(1 + e) - 1/2)``. ``sum max(u, 0)`` is
+    ``(sum u + sum |u|)/2``; the logarithms are taken of products of ``_BLOCK``
+    factors ``1 + e`` (no overflow; relative rounding below ``_BLOCK`` machine
+    epsilons), so there are ``_BLOCK`` times fewer logarithms than entries. Errors
+    are absolute: about ``eps`` per entry in the sum, and ``eps`` in a sigmoid near
+    0 (whose relative precision is lost). ``U`` (any shape) is not modified.
+    """
+    A = np.abs(U)
+    total = 0.5 * (float(U.sum()) + float(A.sum()))
+    np.negative(A, out=A)
+    np.exp(A, out=A)
+    A += 1.0
+    flat = A.reshape(-1)
+    m = flat.size - flat.size % _BLOCK
+    total += float(np.log(np.prod(flat[:m].reshape(_BLOCK, -1), axis=0)).sum())
+    total += float(np.log(np.prod(flat[m:])))
+    np.reciprocal(A, out=A)  # sigmoid(|u|)
+    A -= 0.5
+    np.copysign(A, U, out=A)
+    A += 0.5
+    return total, A
 
 
 class InfoNCELoss(LogitLoss):
@@ -103,18 +131,20 @@ class SigLIPLoss(LogitLoss):
     def __repr__(self) -> str:
         return f"SigLIPLoss(t={self.t}, b={self.b}, rho={self.rho})"
 
-    def _margins(self, K):
-        """``u = -z (t K + b)`` (overwrites ``K``)."""
-        K *= self.t
+    def _margins(self, K, scaled=False):
+        """``u = -z (t K + b)`` (overwrites ``K``; ``scaled``: it holds ``t K`` already)."""
+        if not scaled:
+            K *= self.t
         K += self.b
         d = _diagonal(K.shape[0])
         K[d] = -K[d]
         return K
 
     def logit_gradient(self, K):
+        """Value and ``dL/dK``, each weight to full relative precision (even ``1e-300``)."""
         n = K.shape[0]
         U = self._margins(K)
-        e = np.exp(-np.abs(U))  # the one exponential; never overflows
+        e = np.exp(-np.abs(U))  # never overflows
         value = float(np.maximum(U, 0.0).sum() + np.log1p(e).sum()) / n
         C = np.where(U >= 0, 1.0, e)
         C /= 1.0 + e  # sigmoid(U)
@@ -123,80 +153,25 @@ class SigLIPLoss(LogitLoss):
         C[d] = -C[d]
         return value, C
 
+    def embedding_gradient(self, E1, E2):
+        """One exponential and no elementwise logarithm (see :func:`_softplus_sum_and_sigmoid`).
+
+        The weights are exact to ``eps t/n`` in absolute terms (so the gradient to
+        ``eps`` relative to its scale), not elementwise as in :meth:`logit_gradient`.
+        """
+        n = E1.shape[0]
+        self._check_memory(n, 2, "value_and_gradient")
+        total, S = _softplus_sum_and_sigmoid(self._margins((E1 * self.t) @ E2.T, scaled=True))
+        d = _diagonal(n)
+        S[d] = -S[d]
+        c = self.t / n
+        return total / n, c * (S @ E2), c * (S.T @ E1)
+
     def logit_hvp_operator(self, K, C):
         """``dK -> t^2 sigmoid(u) sigmoid(-u) dK / n`` (elementwise)."""
         e = np.exp(-np.abs(self._margins(np.array(K, dtype=float))))
         curvature = e / (1.0 + e) ** 2 * (self.t**2 / K.shape[0])
         return lambda dK: curvature * dK
-
-
-class SpectralLoss(LogitLoss):
-    """The spectral contrastive loss (see :func:`spectral_loss`).
-
-    Introduced in the chapter `loss_zoo`. ``beta_ii = 2/n`` and
-    ``beta_ij = 2 K_ij/(n(n-1))``, which can be negative. Value, gradient and
-    ``S(beta)`` cost ``O(n r (d + r))``: ``sum_{i != j} K_ij^2 =
-    <E1^T E1, E2^T E2> - sum_i K_ii^2``.
-    """
-
-    def __init__(self, rho: float = 0.0):
-        super().__init__(rho=rho, name="spectral")
-
-    def logit_gradient(self, K):
-        n = K.shape[0]
-        k = K.diagonal().copy()
-        c = 1.0 / (n * (n - 1))
-        value = -2.0 * k.sum() / n + c * (float(np.vdot(K, K)) - k @ k)
-        K *= 2 * c
-        K[_diagonal(n)] = -2.0 / n
-        return float(value), K
-
-    def embedding_gradient(self, E1, E2):
-        n = E1.shape[0]
-        c = 1.0 / (n * (n - 1))
-        A, B = E1.T @ E1, E2.T @ E2
-        k = _rowdot(E1, E2)
-        value = -2.0 * k.sum() / n + c * (float(np.vdot(A, B)) - k @ k)
-        dE1 = (2 * c) * (E1 @ B - k[:, None] * E2) - (2.0 / n) * E2
-        dE2 = (2 * c) * (E2 @ A - k[:, None] * E1) - (2.0 / n) * E1
-        return float(value), dE1, dE2
-
-    def embedding_hvp_operator(self, E1, E2):
-        """Value, gradients and Hessian product in ``O(n r^2)``: no n x n matrix."""
-        n = E1.shape[0]
-        c = 1.0 / (n * (n - 1))
-        A, B = E1.T @ E1, E2.T @ E2
-        k = _rowdot(E1, E2)
-        value, dE1, dE2 = self.embedding_gradient(E1, E2)
-
-        def hvp(D1, D2):
-            dk = (_rowdot(D1, E2) + _rowdot(E1, D2))[:, None]
-            dA, dB = E1.T @ D1, E2.T @ D2
-            H1 = (2 * c) * (D1 @ B + E1 @ (dB + dB.T) - dk * E2 - k[:, None] * D2) - (2.0 / n) * D2
-            H2 = (2 * c) * (D2 @ A + E2 @ (dA + dA.T) - dk * E1 - k[:, None] * D1) - (2.0 / n) * D1
-            return H1, H2
-
-        return value, dE1, dE2, hvp
-
-    def logit_hvp_operator(self, K, C):
-        """``dK -> 2 dK/(n(n-1))`` off the diagonal, 0 on it."""
-        n = K.shape[0]
-
-        def hvp(dK):
-            out = dK * (2.0 / (n * (n - 1)))
-            out[_diagonal(n)] = 0.0
-            return out
-
-        return hvp
-
-    def cross_covariance(self, G1, G2, X, Y) -> np.ndarray:
-        """``S = (2/n) X^T Y - 2/(n(n-1)) [(X^T E1)(E2^T Y) - X^T diag(k) Y]``: no n x n matrix."""
-        G1, G2, X, Y = _check(G1, G2, X, Y)
-        n = X.shape[0]
-        E1, E2 = X @ G1.T, Y @ G2.T
-        k = _rowdot(E1, E2)
-        c2 = 2.0 / (n * (n - 1))
-        return (2.0 / n) * (X.T @ Y) - c2 * ((X.T @ E1) @ (E2.T @ Y) - (X * k[:, None]).T @ Y)
 
 
 class DCLLoss(LogitLoss):
@@ -214,19 +189,30 @@ class DCLLoss(LogitLoss):
     def __repr__(self) -> str:
         return f"DCLLoss(tau={self.tau}, rho={self.rho})"
 
+    def _softmax(self, Z):
+        """CLIP's one-exponential softmaxes of ``Z = K/tau`` (overwritten) with the
+        diagonal masked: ``P_ii = Q_ii = 0``, so ``(P + Q)/(2n) - I/n`` is ``dL/dK``."""
+        d = _diagonal(Z.shape[0])
+        positives = Z[d].copy()
+        Z[d] = -np.inf
+        return softmax_parts(Z, positives)
+
     def logit_gradient(self, K):
-        n = K.shape[0]
         K *= 1.0 / self.tau
-        zdiag = K.diagonal().copy()
-        d = _diagonal(n)
-        K[d] = -np.inf
-        mr, mc = K.max(axis=1), K.max(axis=0)
-        P, Q = np.exp(K - mr[:, None]), np.exp(K - mc[None, :])
-        sr, sc = P.sum(axis=1), Q.sum(axis=0)
-        lse = np.sum(np.log(sr) + mr - zdiag) + np.sum(np.log(sc) + mc - zdiag)
-        C = P * (1.0 / (2 * n * sr))[:, None] + Q * (1.0 / (2 * n * sc))[None, :]
-        C[d] = -1.0 / n
-        return self.tau * float(lse) / (2 * n), C
+        sm = self._softmax(K)
+        return self.tau * sm.value, gradient_array(sm)
+
+    def embedding_gradient(self, E1, E2):
+        """One exponential; ``dL/dK`` is never formed."""
+        self._check_memory(E1.shape[0], 1, "value_and_gradient")
+        sm = self._softmax((E1 * (1.0 / self.tau)) @ E2.T)
+        dE1, dE2 = apply_gradient(sm, E2, E1)
+        return self.tau * sm.value, dE1, dE2
+
+    def logit_hvp_operator(self, K, C):
+        """CLIP's operator with the softmaxes over the negatives (``K`` not modified)."""
+        P, Q = probabilities(self._softmax(K * (1.0 / self.tau)))
+        return softmax_hvp(P, Q, 1.0 / self.tau)
 
 
 class VSELoss(LogitLoss):
@@ -318,32 +304,6 @@ def siglip_loss(t: float = 10.0, b: float = -10.0, rho: float = 0.0) -> SigLIPLo
     True
     """
     return SigLIPLoss(t=t, b=b, rho=rho)
-
-
-def spectral_loss(rho: float = 0.0) -> SpectralLoss:
-    """The spectral contrastive loss; with linear encoders its minimiser is CCA.
-
-    ``L = -(2/n) sum_i K_ii + 1/(n(n-1)) sum_{i != j} K_ij^2 + R``. Centre the
-    data: the loss is not translation invariant. Introduced in the chapter
-    `loss_zoo`.
-
-    Parameters
-    ----------
-    rho : float >= 0
-
-    Returns
-    -------
-    SpectralLoss
-
-    Examples
-    --------
-    >>> import numpy as np, mmcl
-    >>> K = np.array([[2.0, 1.0], [-1.0, 3.0]])     # X = K, Y = G1 = G2 = I
-    >>> value = mmcl.spectral_loss().value(np.eye(2), np.eye(2), K, np.eye(2))
-    >>> float(value)       # -(2/2)(2 + 3) + (1 + 1)/2
-    -4.0
-    """
-    return SpectralLoss(rho=rho)
 
 
 def dcl_loss(tau: float = 1.0, rho: float = 0.0) -> DCLLoss:
