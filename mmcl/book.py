@@ -7,11 +7,17 @@ myst-nb).
 
 from __future__ import annotations
 
+import importlib.util
 import numbers
 
 import numpy as np
 
-__all__ = ["glue", "clean_number"]
+__all__ = ["glue", "clean_number", "GLUE_PREFIX"]
+
+#: MIME prefix of a value glued without display: the protocol of
+#: ``myst_nb.glue(name, value, display=False)``, which :func:`glue` follows without
+#: importing myst-nb (its import, through nbformat and jsonschema, takes seconds).
+GLUE_PREFIX = "application/papermill.record/"
 
 
 def clean_number(value):
@@ -60,9 +66,12 @@ def glue(mapping=None, /, **values) -> None:
     (``{glue:md}`name```); matplotlib figures for ``{glue:figure}``. The
     figure stays open, so Jupyter still shows it under its cell (tag the cell
     ``remove-output`` so the website shows it once). Keys that are not Python
-    names (``"fig-gd"``) go in ``mapping``. Without myst-nb (a plain Jupyter
-    installation, as in the course bundle) it does nothing: the values only
-    matter to the website. Introduced in the chapter `loss_to_svd`.
+    names (``"fig-gd"``) go in ``mapping``. Each value is displayed under the
+    MIME types of its display formats prefixed with :data:`GLUE_PREFIX`, with
+    ``{"scrapbook": {"name": ..., "mime_prefix": GLUE_PREFIX}}`` in its metadata,
+    exactly as ``myst_nb.glue(name, value, display=False)`` does. Without myst-nb
+    (a plain Jupyter installation, as in the course bundle) it does nothing: the
+    values only matter to the website. Introduced in the chapter `loss_to_svd`.
 
     Parameters
     ----------
@@ -78,11 +87,10 @@ def glue(mapping=None, /, **values) -> None:
         glue(n=200, gap=gd_gap)
         glue({"fig-linear-gd": fig})
     """
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:  # plain Jupyter without the book's tools: nothing to hand over
+    if importlib.util.find_spec("myst_nb") is None:  # plain Jupyter: nothing to hand over
         return
-    from IPython.display import Markdown
+    from IPython.core.formatters import format_display_data
+    from IPython.display import Markdown, display
     from matplotlib.figure import Figure
 
     for name, value in {**(mapping or {}), **values}.items():
@@ -90,4 +98,6 @@ def glue(mapping=None, /, **values) -> None:
             value = Markdown(value)
         elif not isinstance(value, Figure):
             value = clean_number(value)
-        myst_glue(name, value, display=False)
+        bundle, metadata = format_display_data(value)
+        metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+        display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)

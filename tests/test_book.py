@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmcl.book import clean_number, glue
+from mmcl.book import GLUE_PREFIX, clean_number, glue
 
 
 @pytest.mark.parametrize(
@@ -46,31 +46,57 @@ def test_clean_number_is_within_twelve_digits(x):
 
 @pytest.fixture
 def glued(monkeypatch):
-    import myst_nb
+    """What glue displays, as (name, MIME bundle, metadata)."""
+    import IPython.display
 
     calls = []
-    monkeypatch.setattr(
-        myst_nb, "glue", lambda name, value, display=True: calls.append((name, value, display))
-    )
+
+    def display(bundle, raw=False, metadata=None):
+        assert raw is True
+        calls.append((metadata["scrapbook"]["name"], bundle, metadata))
+
+    monkeypatch.setattr(IPython.display, "display", display)
     return calls
+
+
+def test_glue_emits_what_myst_nb_glue_emits(monkeypatch, glued):
+    """The same display call as ``myst_nb.glue(name, value, display=False)``."""
+    import matplotlib.pyplot as plt
+    import myst_nb.ext.glue
+    from IPython.display import Markdown
+
+    theirs = []
+    monkeypatch.setattr(
+        myst_nb.ext.glue,
+        "ipy_display",
+        lambda bundle, raw, metadata: theirs.append((bundle, metadata)),
+    )
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    try:
+        glue({"fig-x": fig}, n=200, text="**bold**")
+        for name, value in (("fig-x", fig), ("n", 200), ("text", Markdown("**bold**"))):
+            myst_nb.ext.glue.glue(name, value, display=False)
+    finally:
+        plt.close(fig)
+    assert [(bundle, meta) for _, bundle, meta in glued] == theirs
+    assert all(key.startswith(GLUE_PREFIX) for _, bundle, _ in glued for key in bundle)
 
 
 def test_glue_passes_clean_values_without_display(glued):
     import matplotlib.pyplot as plt
-    from IPython.display import Markdown
 
     fig = plt.figure()
     try:
         glue({"fig-x": fig}, n=np.int64(200), gap=0.1 + 0.2, text="**bold**")
     finally:
         plt.close(fig)
-    by_name = {name: (value, display) for name, value, display in glued}
+    by_name = {name: bundle for name, bundle, _ in glued}
     assert set(by_name) == {"fig-x", "n", "gap", "text"}
-    assert all(display is False for _, display in by_name.values())
-    assert by_name["n"][0] == 200 and type(by_name["n"][0]) is int
-    assert by_name["gap"][0] == 0.3
-    assert by_name["fig-x"][0] is fig
-    assert isinstance(by_name["text"][0], Markdown) and by_name["text"][0].data == "**bold**"
+    assert by_name["n"] == {GLUE_PREFIX + "text/plain": "200"}
+    assert by_name["gap"] == {GLUE_PREFIX + "text/plain": "0.3"}
+    assert all(key.startswith(GLUE_PREFIX) for key in by_name["fig-x"])
+    assert by_name["text"][GLUE_PREFIX + "text/markdown"] == "**bold**"
 
 
 def test_glue_refuses_what_it_cannot_show(glued):

@@ -1,6 +1,7 @@
 """mmcl.figures: every figure draws on small data; each chapter's explorer computes and draws."""
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -52,6 +53,30 @@ def test_style_helpers():
     style.heatmap(axes[0, 1], np.eye(3), title="I", label="value")
     _drawn(fig)
     assert set(style.METHOD_COLORS.values()) <= set(style.PALETTE)
+
+
+def test_a_figure_is_rendered_once_until_it_changes(monkeypatch):
+    from IPython.core import pylabtools
+
+    renders = []
+    real = pylabtools.print_figure
+    monkeypatch.setattr(
+        pylabtools, "print_figure", lambda *a, **k: renders.append(1) or real(*a, **k)
+    )
+    fig, ax = style.figure()
+    try:
+        ax.plot([1.0, 2.0], [3.0, 4.0])
+        first = style._sharp_png(fig)
+        assert style._sharp_png(fig) is first and len(renders) == 1
+        ax.set_title("changed")  # any change marks the figure stale: rendered anew
+        second = style._sharp_png(fig)
+        assert len(renders) == 2 and second != first
+        assert style._sharp_png(fig) is second and len(renders) == 2
+        fig.set_size_inches(3.0, 2.0)  # a new size, a new resolution
+        style._sharp_png(fig)
+        assert len(renders) == 3
+    finally:
+        plt.close(fig)
 
 
 # --- the chapter loss_to_svd ----------------------------------------------------------

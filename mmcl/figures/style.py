@@ -14,6 +14,8 @@ to its text column.
 
 from __future__ import annotations
 
+import weakref
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -87,10 +89,28 @@ def _png_dpi(fig) -> float:
     return float(min(high, max(low, PNG_WIDTH / fig.get_figwidth())))
 
 
+#: figure -> (resolution, PNG) of its last rendering, until the figure changes.
+_RENDERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _sharp_png(fig):
+    """The figure's PNG at :func:`_png_dpi`, rendered once while the figure is unchanged.
+
+    A glued figure is displayed twice (by :func:`mmcl.book.glue` and under its cell);
+    the second display reuses the first PNG. After rendering, the figure is marked
+    current (``stale = False``); any change to one of its artists marks it stale again,
+    and the next display renders it anew.
+    """
     from IPython.core.pylabtools import print_figure
 
-    return print_figure(fig, "png", bbox_inches="tight", dpi=_png_dpi(fig))
+    dpi = _png_dpi(fig)
+    cached = _RENDERED.get(fig)
+    if cached is not None and cached[0] == dpi and not fig.stale:
+        return cached[1]
+    png = print_figure(fig, "png", bbox_inches="tight", dpi=dpi)
+    fig.stale = False
+    _RENDERED[fig] = (dpi, png)
+    return png
 
 
 def _show_figures_sharp() -> None:
