@@ -17,6 +17,8 @@ import io
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 __all__ = ["Explorer", "EXPLORERS", "PREVIEW_DPI", "register"]
@@ -106,8 +108,10 @@ class Explorer:
             return self._live
         if self._live is None:
             use_style()
-            self._live = plt.figure(figsize=self.figsize)
-            plt.close(self._live)  # shown through the widget only, never by pyplot
+            # Shown through the widget only, never by pyplot: a figure of its own, drawn
+            # by Agg at the preview's resolution.
+            self._live = Figure(figsize=self.figsize, dpi=PREVIEW_DPI)
+            FigureCanvasAgg(self._live)
         else:
             self._live.clear()
         self._update = self.draw(self._live, data, values)
@@ -124,7 +128,8 @@ class Explorer:
         """
         buffer = io.BytesIO()
         fig = self.render(**params)
-        fig.savefig(buffer, format="png", dpi=PREVIEW_DPI)
+        # One Agg draw (savefig would add a layout pass while a layout engine is set).
+        fig.canvas.print_png(buffer)
         engine = fig.get_layout_engine()
         if self._update is not None and not isinstance(
             engine, (type(None), PlaceHolderLayoutEngine)
