@@ -487,17 +487,23 @@ def busy_loop():
 
 
 def callback_times(explorer, repeat):
-    """Seconds of ``explorer.png(**defaults)`` (what a slider move costs in the widget),
-    ``repeat`` calls after a dropped first one."""
+    """Seconds of ``explorer.png(**params)`` (what a control's move costs in the widget)
+    over ``repeat`` rounds of real moves: each control one step from the defaults and
+    back (:meth:`mmcl.widgets.Explorer.moves`), after a dropped first drawing."""
+    steps = []
+    for move in explorer.moves():
+        steps += [move, explorer.defaults]
+    explorer.png(**explorer.defaults)
     times = []
-    for _ in range(repeat + 1):
-        t0 = time.perf_counter()
-        explorer.png(**explorer.defaults)
-        times.append(time.perf_counter() - t0)
-    return np.array(times[1:])
+    for _ in range(repeat):
+        for params in steps:
+            t0 = time.perf_counter()
+            explorer.png(**params)
+            times.append(time.perf_counter() - t0)
+    return np.array(times)
 
 
-def bench_explorers(repeat=9):
+def bench_explorers(repeat=3):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -505,8 +511,8 @@ def bench_explorers(repeat=9):
     from mmcl.widgets import EXPLORERS, PREVIEW_DPI
 
     print(
-        f"explorer callbacks: render at the defaults + PNG at {PREVIEW_DPI} dpi, "
-        f"median of {repeat} (budget {CALLBACK_BUDGET_MS:.0f} ms)"
+        f"explorer callbacks: a move of one control (and back) + PNG at {PREVIEW_DPI} dpi, "
+        f"median over {repeat} rounds of every control's move (budget {CALLBACK_BUDGET_MS:.0f} ms)"
     )
     for name, factory in EXPLORERS.items():
         try:

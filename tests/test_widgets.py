@@ -2,6 +2,7 @@
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 import mmcl.figures
@@ -90,3 +91,51 @@ def test_png_of_an_updating_view_keeps_its_layout_and_shows_the_new_state():
     assert fig.axes[0].get_position().bounds == position
     assert first.startswith(b"\x89PNG") and second != first
     assert list(fig.axes[0].lines[0].get_ydata()) == [0, 9.0]
+
+
+def _pixels(png):
+    import io
+
+    import matplotlib.image as mimage
+
+    return mimage.imread(io.BytesIO(png), format="png")
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_live_view_redrawing_only_what_changed_equals_a_full_drawing(name, monkeypatch):
+    """Every move of every explorer, and the move back: the blitted PNG has the pixels
+    of the same figure drawn whole."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    blits = []
+    restore = FigureCanvasAgg.restore_region
+    monkeypatch.setattr(
+        FigureCanvasAgg, "restore_region", lambda *a: blits.append(1) or restore(*a)
+    )
+    blitted, whole = EXPLORERS[name](), EXPLORERS[name]()
+    whole.blit = False
+    steps = [whole.defaults]
+    for move in whole.moves():
+        steps += [move, whole.defaults]
+    for params in steps:
+        a, b = _pixels(blitted.png(**params)), _pixels(whole.png(**params))
+        assert a.shape == b.shape
+        assert np.abs(a - b).max() <= 1 / 255, (name, params)
+    if name in ("robustness", "multiview"):  # views whose axes stay put: blitted
+        assert len(blits) >= len(steps) // 2
+
+
+def test_steady_limits_change_in_steps_and_refuse_bad_input():
+    from mmcl.widgets import steady_limit, steady_range
+
+    values = np.geomspace(0.011, 900.0, 200)
+    limits = np.array([steady_limit(v) for v in values])
+    assert (limits >= values).all() and (limits <= 2.5 * values).all()
+    assert len(set(limits)) == 15  # 0.02, 0.05, 0.1, ... , 1000: three steps a decade
+    lo, hi = steady_range(-0.37, 2.2)
+    assert lo <= -0.37 and hi >= 2.2 and (lo, hi) == steady_range(-0.4, 2.1)
+    for bad in (0.0, -1.0, np.inf, np.nan):
+        with pytest.raises(ValueError, match="value"):
+            steady_limit(bad)
+    with pytest.raises(ValueError, match="lo < hi"):
+        steady_range(1.0, 1.0)

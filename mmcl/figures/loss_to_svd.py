@@ -8,7 +8,7 @@ import numpy as np
 from .._checks import as_generator, as_pair
 from ..experiments.loss_to_svd import SelectionGrid, chapter_sample, selection_grid
 from ..losses import clip_loss, linear_cross_covariance
-from ..widgets import Explorer, register
+from ..widgets import Explorer, register, steady_limit
 from .style import METHOD_COLORS, PALETTE, figure
 
 __all__ = [
@@ -249,7 +249,7 @@ def _log_weights(beta, n_show):
         rel = np.log10(_relative_offdiagonal(beta)[:n_show, :n_show])
     finite = rel[np.isfinite(rel)]
     lim = max(np.percentile(np.abs(finite), 99), 0.1) if finite.size else 1.0
-    return rel, lim
+    return rel, steady_limit(lim)
 
 
 def beta_spectrum_view(
@@ -291,6 +291,7 @@ def beta_spectrum_view(
     ax2 = fig.add_subplot(fig.add_gridspec(1, 1, left=0.56, right=0.98, bottom=0.15, top=0.82)[0])
     rel, lim = _log_weights(beta, n_show)
     im = ax1.imshow(rel, vmin=-lim, vmax=lim, cmap="PuOr_r", interpolation="nearest")
+    im.set_zorder(1)  # above the axis (0.5): a move redraws the image, not the ticks
     ax1.grid(False)
     # plain text (no mathtext) and plain tick labels: the view is redrawn on every move
     ax1.set(title="log10 of n(n−1) βᵢⱼ, i ≠ j", xlabel="j", ylabel="i")

@@ -17,7 +17,7 @@ from ..losses import (
 )
 from ..metrics import sin_theta
 from ..solvers import fit_svd
-from ..widgets import Explorer, register
+from ..widgets import Explorer, register, steady_range
 from .style import PALETTE, band, figure, log_ticks
 
 __all__ = [
@@ -320,8 +320,8 @@ def explorer(model=None, *, n: int = 200, rng=0) -> Explorer:
                 np.c_[k, pos][data["wrong"]] if data["wrong"].any() else np.empty((0, 2))
             )
             lo, hi = min(pos.min(), 0.0), max(pos.max(), 1e-12)
-            ax1.set_xlim(k.min() - 0.5, k.max() + 0.5)
-            ax1.set_ylim(lo - 0.05 * (hi - lo), hi + 0.1 * (hi - lo))
+            ax1.set_xlim(*steady_range(k.min() - 0.5, k.max() + 0.5))
+            ax1.set_ylim(*steady_range(lo - 0.05 * (hi - lo), hi + 0.1 * (hi - lo)))
             for bar, h in zip(bars, data["singular_values"]):
                 bar.set_height(h)
                 bar.set_color(PALETTE[1] if bar.get_x() < model.r else PALETTE[0])

@@ -51,6 +51,7 @@ _STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,
     "grid.alpha": 0.3,
     "font.size": 10.5,
     "axes.titlesize": 11.5,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..experiments import regime_map as rmap
-from ..widgets import Explorer, register
+from ..widgets import Explorer, register, steady_limit
 from .style import METHOD_COLORS, PALETTE, band, figure, log_ticks
 
 __all__ = [
@@ -209,7 +209,7 @@ def explorer_view(fig, data, params):
             for bar, v in zip(bars, (data.precision, data.recall)[j]):
                 bar.set_height(v)
         top = max(np.max(data.loading), np.max(data.unexplained))
-        ax1.set_ylim(0, 1.15 * top)
+        ax1.set_ylim(0, steady_limit(1.15 * top))
         ax1.set_title(f"{params['noise']} noise, SNR {params['snr']:.3g}, m = {params['m']}: "
                       f"{data.spikes} spikes", fontsize=9)  # fmt: skip
         ax2.set_title(f"target FDR {params['target_fdr']:.2f}", fontsize=9)
