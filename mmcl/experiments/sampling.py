@@ -170,13 +170,38 @@ class RunningSums:
             self.sv[:, k] += V.sum(axis=1)
             self.sw[:, k] += W.sum(axis=1)
 
+    def _mmcl_parts(self):
+        """``(n - 1) S = A + C U2^T`` at every eps: A (seeds, d1, d2), C (seeds, E, d1, r).
+
+        Mismatch only moves the latent part of y, which lives in ``span(U2)``.
+        """
+        XD, sD = np.cumsum(self.XD, axis=1)[:, :-1], np.cumsum(self.sD, axis=1)[:, :-1]
+        A = self.XXi - self.sx[:, :, None] * (self.sxi[:, None, :] / self.n)
+        C = (
+            self.XZ[:, None]
+            + XD
+            - self.sx[:, None, :, None] * ((self.sz[:, None] + sD) / self.n)[:, :, None, :]
+        )
+        return A, C
+
     def mmcl_S(self) -> np.ndarray:
         """``(n - 1) S`` of the linear loss at every eps: (seeds, E, d1, d2)."""
-        U2T = self.model.U2.T
-        XD, sD = np.cumsum(self.XD, axis=1)[:, :-1], np.cumsum(self.sD, axis=1)[:, :-1]
-        XtY = self.XXi[:, None] + (self.XZ[:, None] + XD) @ U2T
-        ysum = (self.sz[:, None] + sD) @ U2T + self.sxi[:, None]
-        return XtY - self.sx[:, None, :, None] * (ysum[:, :, None, :] / self.n)
+        A, C = self._mmcl_parts()
+        return A[:, None] + C @ self.model.U2.T
+
+    def mmcl_gram(self) -> np.ndarray:
+        """``(n - 1)^2 S S^T`` at every eps: (seeds, E, d1, d1), without forming any ``S``.
+
+        With ``U2`` orthonormal, ``S S^T = A (I - U2 U2^T) A^T + F F^T`` with
+        ``F = A U2 + C``: one d1 x d1 product per seed, shared by every eps,
+        plus a rank-r update per eps. Its top-r eigenvectors are the top-r
+        left singular vectors of ``S`` (MMCL's encoder).
+        """
+        A, C = self._mmcl_parts()
+        AU = A @ self.model.U2
+        P = A @ np.swapaxes(A, 1, 2) - AU @ np.swapaxes(AU, 1, 2)
+        F = AU[:, None] + C
+        return P[:, None] + F @ np.swapaxes(F, 2, 3)
 
     def covariance(self) -> np.ndarray:
         """Sample covariance of modality 1: (seeds, d1, d1)."""
