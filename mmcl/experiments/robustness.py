@@ -244,7 +244,8 @@ def robustness_sweep(
     with one_blas_thread():
         for n in ns:
             while sums.n < n:
-                sums.add(sample_batch(model, seeds, min(block, n - sums.n), rng=rng), rng)
+                size = min(block, n - sums.n)
+                sums.add(sample_batch(model, seeds, size, rng=rng, noise2=False), rng)
             rows.append(_errors(sums, pop, Wpop))
     mmcl, uni, pc, gap, to_limit = (np.stack(col, axis=1) for col in zip(*rows))
     order = np.argsort(np.argsort(epss))  # results in the order epss were given
