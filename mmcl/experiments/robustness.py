@@ -196,8 +196,11 @@ def robustness_sweep(
     :func:`mmcl.unimodal_contrastive` with ``center=False`` (the model has
     mean zero). The unimodal methods see modality 1 only, which mismatch
     does not change. The samples at different eps share their draws
-    (:func:`~mmcl.experiments.sampling.sample_batch`). Introduced in the
-    chapter `robustness`.
+    (:func:`~mmcl.experiments.sampling.sample_batch`). The noise of modality
+    2 is drawn through the only statistic that uses it, ``[X 1]^T Xi2``,
+    from its exact Gaussian law given ``X``; MMCL's top-r left singular
+    vectors are those of ``S S^T``, built for every eps from one product per
+    seed. Introduced in the chapter `robustness`.
 
     Parameters
     ----------
