@@ -140,3 +140,22 @@ def test_running_sums_draw_modality_2_sums_from_their_law():
     empirical = np.einsum("sab,sce->abce", M, M) / seeds
     np.testing.assert_allclose(M.mean(axis=0), 0.0, atol=5 * np.sqrt(expected.max() / seeds))
     np.testing.assert_allclose(empirical, expected, atol=6 * expected.max() * np.sqrt(2 / seeds))
+
+
+def test_running_sums_gram_is_S_times_its_transpose():
+    """mmcl_gram = S S^T at every eps, also for a U2 without orthonormal columns."""
+    model = robustness_model("structured", True, d=7, r=2, rng=0)
+    skewed = mmcl.TwoModalityModel(
+        U1=model.U1,
+        U2=model.U2 @ np.array([[2.0, 0.5], [0.0, 0.7]]),
+        lam=model.lam,
+        noise1=model.noise1,
+        noise2=model.noise2,
+    )
+    for m in (model, skewed):
+        sums = RunningSums(m, 2, [0.0, 0.4, 1.0], augmentations=1)
+        sums.add(sample_batch(m, 2, 60, rng=3, noise2=False), np.random.default_rng(0))
+        S = sums.mmcl_S()
+        np.testing.assert_allclose(
+            sums.mmcl_gram(), S @ np.swapaxes(S, 2, 3), rtol=1e-12, atol=1e-9
+        )

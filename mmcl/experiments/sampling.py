@@ -249,16 +249,21 @@ class RunningSums:
     def mmcl_gram(self) -> np.ndarray:
         """``(n - 1)^2 S S^T`` at every eps: (seeds, E, d1, d1), without forming any ``S``.
 
-        With ``U2`` orthonormal, ``S S^T = A (I - U2 U2^T) A^T + F F^T`` with
-        ``F = A U2 + C``: one d1 x d1 product per seed, shared by every eps,
-        plus a rank-r update per eps. Its top-r eigenvectors are the top-r
-        left singular vectors of ``S`` (MMCL's encoder).
+        ``S S^T = A A^T + C U2^T U2 C^T + A U2 C^T + C U2^T A^T``: one d1 x d1
+        product per seed, shared by every eps, plus rank-r products per eps.
+        Its top-r eigenvectors are the top-r left singular vectors of ``S``
+        (MMCL's encoder).
         """
         A, C = self._mmcl_parts()
-        AU = A @ self.model.U2
-        P = A @ np.swapaxes(A, 1, 2) - AU @ np.swapaxes(AU, 1, 2)
-        F = AU[:, None] + C
-        return P[:, None] + F @ np.swapaxes(F, 2, 3)
+        U2 = self.model.U2
+        AU = A @ U2
+        Ct = np.swapaxes(C, 2, 3)
+        T = AU[:, None] @ Ct
+        SS = (C @ (U2.T @ U2)) @ Ct
+        SS += T
+        SS += np.swapaxes(T, 2, 3)
+        SS += (A @ np.swapaxes(A, 1, 2))[:, None]
+        return SS
 
     def covariance(self) -> np.ndarray:
         """Sample covariance of modality 1: (seeds, d1, d1)."""
