@@ -1,9 +1,10 @@
 """mmcl.experiments.sampling: batches with shared draws for every eps, and running sums."""
 
 import numpy as np
+import pytest
 
 import mmcl
-from mmcl.experiments import robustness_model, sample_batch
+from mmcl.experiments import robustness_model, sample_batch, sampling
 from mmcl.experiments.sampling import Batch, RunningSums
 
 
@@ -92,3 +93,69 @@ def test_running_sums_masked_views_average_to_their_expectation():
     masked = sums.masked_S()[0]
     np.testing.assert_allclose(masked, masked.T)
     np.testing.assert_allclose(masked, expected, atol=0.03 * np.abs(Sh).max())
+
+
+def test_batch_without_modality_2_noise():
+    model = robustness_model("isotropic", False, d=5, r=2, rng=0)
+    b = sample_batch(model, 2, 7, rng=0, noise2=False)
+    assert b.Xi2 is None and b.X.shape == (2, 7, 5)
+    with pytest.raises(ValueError, match="noise2=False"):
+        b.Y(model, 0.5)
+    with pytest.raises(TypeError, match="noise2"):
+        sample_batch(model, 2, 7, rng=0, noise2="no")
+
+
+def test_running_sums_masked_views_are_the_views_of_the_signs():
+    """masked_S is the symmetrised cross-covariance of the views a*x and (1-a)*x of its masks."""
+    model = robustness_model("structured", True, d=6, r=2, rng=0)
+    b = sample_batch(model, 2, 30, rng=1)
+    sums = RunningSums(model, 2, [0.0], augmentations=2)
+    sums.add(b, np.random.default_rng(4))
+    rng = np.random.default_rng(4)  # the same masks: b carries Xi2, so rng draws masks only
+    C = np.zeros((2, 6, 6))
+    for _ in range(2):
+        F = sampling._random_signs(b.X, rng)
+        V, W = 0.5 * (b.X + F), 0.5 * (b.X - F)
+        np.testing.assert_array_equal(V * W, 0.0)  # each coordinate goes to one view
+        np.testing.assert_array_equal(np.abs(F), np.abs(b.X))
+        for s in range(2):
+            Vc, Wc = V[s] - V[s].mean(axis=0), W[s] - W[s].mean(axis=0)
+            C[s] += Vc.T @ Wc / (2 * 29)
+    np.testing.assert_allclose(sums.masked_S(), 0.5 * (C + np.swapaxes(C, 1, 2)), atol=1e-12)
+
+
+def test_running_sums_draw_modality_2_sums_from_their_law():
+    """Without Xi2 rows, [X 1]^T Xi2 is drawn given X with covariance [X 1]^T [X 1] (x) Sigma_2."""
+    model = mmcl.make_model(
+        3, 2, 1, rng=0, signal=1.0, heteroskedasticity=(0.0, 1.0), nuisance_rank=(0, 1)
+    )
+    seeds, rows = 40_000, 6
+    X = np.broadcast_to(np.random.default_rng(1).normal(size=(rows, 3)), (seeds, rows, 3))
+    Z = np.zeros((seeds, rows, 1))
+    sums = RunningSums(model, seeds, [0.0], augmentations=1)
+    sums.add(Batch(X=X, Z=Z, Zp=Z, u=np.ones((seeds, rows)), Xi2=None), np.random.default_rng(2))
+    M = np.concatenate([sums.XXi, sums.sxi[:, None, :]], axis=1)  # (seeds, 4, 2)
+    X1 = np.hstack([X[0], np.ones((rows, 1))])
+    expected = np.einsum("ac,be->abce", X1.T @ X1, model.noise2.covariance())
+    empirical = np.einsum("sab,sce->abce", M, M) / seeds
+    np.testing.assert_allclose(M.mean(axis=0), 0.0, atol=5 * np.sqrt(expected.max() / seeds))
+    np.testing.assert_allclose(empirical, expected, atol=6 * expected.max() * np.sqrt(2 / seeds))
+
+
+def test_running_sums_gram_is_S_times_its_transpose():
+    """mmcl_gram = S S^T at every eps, also for a U2 without orthonormal columns."""
+    model = robustness_model("structured", True, d=7, r=2, rng=0)
+    skewed = mmcl.TwoModalityModel(
+        U1=model.U1,
+        U2=model.U2 @ np.array([[2.0, 0.5], [0.0, 0.7]]),
+        lam=model.lam,
+        noise1=model.noise1,
+        noise2=model.noise2,
+    )
+    for m in (model, skewed):
+        sums = RunningSums(m, 2, [0.0, 0.4, 1.0], augmentations=1)
+        sums.add(sample_batch(m, 2, 60, rng=3, noise2=False), np.random.default_rng(0))
+        S = sums.mmcl_S()
+        np.testing.assert_allclose(
+            sums.mmcl_gram(), S @ np.swapaxes(S, 2, 3), rtol=1e-12, atol=1e-9
+        )

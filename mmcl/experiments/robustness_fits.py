@@ -147,7 +147,13 @@ def _clip_seed(model, n, epss, taus, init_scale, rng, linear, clip, polished, *,
         for t, tau in enumerate(taus):
             loss = clip_loss(tau=tau, rho=rho)
             fit = fit_gd(X, Y, model.r, loss, rng=start, init_scale=init_scale, **gd)
-            clip[j, t] = [sin_theta(G1.T, model.U1) for _, G1, _ in fit.snapshots]
+            clip[j, t] = _errors_along(fit.snapshots, model.U1)
             if polish:
                 end = polish_fit(X, Y, loss, init=(fit.G1, fit.G2))
                 polished[j, t] = sin_theta(end.G1.T, model.U1)
+
+
+def _errors_along(snapshots, U1):
+    """``||sin Theta||_F`` to ``span(U1)`` (orthonormal ``U1``) of every snapshot's ``G1``."""
+    Q = np.linalg.qr(np.stack([G1.T for _, G1, _ in snapshots]))[0]
+    return np.linalg.norm(Q - U1 @ (U1.T @ Q), axis=(-2, -1))

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .._checks import as_generator, as_int, as_positive, as_probability, as_target_fdr
 from ..data import make_model, sample_unpaired
@@ -229,6 +228,8 @@ def matching_ceiling(*, ms, snrs, r: int, rng, draws: int = 20_000) -> MatchingC
     snrs = np.array([as_positive(float(s), "snrs") for s in np.atleast_1d(snrs)])
     r, draws = as_int(r, "r", low=2), as_int(draws, "draws", low=10)
     rng = as_generator(rng)
+    from scipy import stats  # here, not at import: scipy.stats is slow to import
+
     a = (r - 1) / 2
     null = 2 * stats.beta.ppf(0.5 ** (1.0 / ms), a, a) - 1
     z = rng.standard_normal((draws, r))
