@@ -93,3 +93,14 @@ def test_bad_input_is_refused_naming_the_argument(change, error, name):
     kwargs.update(change)
     with pytest.raises(error, match=name):
         fit_gd_batch(kwargs.pop("X"), kwargs.pop("Y"), kwargs.pop("losses"), **kwargs)
+
+
+@pytest.mark.parametrize("kind", sorted(STACKS))
+def test_validated_value_and_gradient_is_value_and_gradient_without_checks(kind):
+    X, Y, G1, G2 = _problems(3)
+    for b, loss in enumerate(STACKS[kind]):
+        value, grad = loss.value_and_gradient(G1[b], G2[b], X[b], Y[b])
+        fast_value, fast_grad = loss.validated_value_and_gradient(G1[b], G2[b], X[b], Y[b])
+        assert fast_value == value
+        for fast, checked in zip(fast_grad, grad):
+            np.testing.assert_array_equal(fast, checked)
