@@ -260,7 +260,7 @@ def fit_gd(
         if record_every is not None and t % record_every == 0:
             snapshots.append((t, G1.copy(), G2.copy()))
         with np.errstate(over="ignore", invalid="ignore"):
-            value, grad = loss.value_and_gradient(G1, G2, X, Y, check=False)
+            value, grad = loss.validated_value_and_gradient(G1, G2, X, Y)
         history[t] = value
         if not (np.isfinite(value) and np.isfinite(grad[0]).all() and np.isfinite(grad[1]).all()):
             raise FloatingPointError(f"gradient descent diverged at step {t}; lower lr (now {lr})")
@@ -279,11 +279,10 @@ def polish(X, Y, loss: LogitLoss, *, init, gtol: float = 1e-10, maxiter: int = 5
     history is read from the optimiser, never recomputed. Near the minimum the
     loss changes by about ``|grad|^2``, below its rounding error once
     ``|grad| ~ 1e-8``, and the line search stalls; then Newton steps solve
-    ``H p = -grad`` by MINRES with the loss's Hessian-vector product
-    (``loss.second_order``). MINRES copes with the singular Hessian: every loss
-    is invariant under ``(G1, G2) -> (A G1, A^{-T} G2)``, ``r^2`` flat
-    directions. A step is kept when it lowers ``||grad||`` without raising the
-    loss beyond rounding, and halved otherwise.
+    ``H p = -grad`` by MINRES with the loss's Hessian-vector product (``loss.second_order``).
+    MINRES copes with the singular Hessian: every loss is invariant under
+    ``(G1, G2) -> (A G1, A^{-T} G2)``, ``r^2`` flat directions. A step is kept when it
+    lowers ``||grad||`` without raising the loss beyond rounding, and halved otherwise.
 
     Parameters
     ----------
@@ -332,7 +331,9 @@ def polish(X, Y, loss: LogitLoss, *, init, gtol: float = 1e-10, maxiter: int = 5
     last = {}
 
     def f(theta):
-        value, grad = loss.value_and_gradient(*split(theta), X, Y)
+        value, grad = loss.validated_value_and_gradient(*split(theta), X, Y)
+        if not np.isfinite(value):
+            value, grad = loss.value_and_gradient(*split(theta), X, Y)  # names a bad input
         last.update(theta=theta.copy(), value=value, grad=flat(grad))
         return value, last["grad"]
 

@@ -510,18 +510,3 @@ def test_memory_budget_can_be_read_set_and_restored(small_budget):
     rng = np.random.default_rng(9)
     G1, G2, X, Y = random_problem(rng, n=200)
     assert np.isfinite(mmcl.clip_loss().value(G1, G2, X, Y))
-
-
-@pytest.mark.parametrize(
-    "loss", [mmcl.clip_loss(0.5, 0.3), mmcl.linear_loss(0.2), SquaredToIdentity(rho=0.1)]
-)
-def test_value_and_gradient_without_checks_is_the_same(loss, rng):
-    """check=False (solvers' inner loops) skips validation only; check=True still validates."""
-    G1, G2, X, Y = random_problem(rng, 12, 4, 3, 2)
-    value, (g1, g2) = loss.value_and_gradient(G1, G2, X, Y)
-    fast, (f1, f2) = loss.value_and_gradient(G1, G2, X, Y, check=False)
-    assert fast == value
-    np.testing.assert_array_equal(f1, g1)
-    np.testing.assert_array_equal(f2, g2)
-    with pytest.raises(ValueError, match="G1"):
-        loss.value_and_gradient(G1[:, :-1], G2, X, Y)

@@ -192,7 +192,7 @@ def test_no_module_is_too_long():
 LAYERS = [
     {"mmcl._checks", "mmcl._threads", "mmcl.book"},
     {"mmcl.bases", "mmcl.data", "mmcl.datasets", "mmcl.losses"},
-    {"mmcl.solvers", "mmcl.cca", "mmcl.metrics", "mmcl.baselines", "mmcl.matching"},
+    {"mmcl.solvers", "mmcl.batched", "mmcl.cca", "mmcl.metrics", "mmcl.baselines", "mmcl.matching"},
     {"mmcl.spikes", "mmcl.candidates", "mmcl.yardsticks"},
     {"mmcl.pseudo_pairs", "mmcl.unpaired", "mmcl.paper_baseline", "mmcl.cleaning"},
     {"mmcl.experiments"},

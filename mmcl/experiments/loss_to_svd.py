@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import as_data, as_generator, as_int, as_pair, as_positive, as_rank
+from ..batched import fit_gd_batch
 from ..data import make_model
 from ..losses import clip_loss, linear_cross_covariance, linear_loss
-from ..metrics import sin_theta
 from ..solvers import fit_gd, polish, spectral_selection
 
 __all__ = [
@@ -183,7 +183,7 @@ def power_phase(
     def errors(fit, basis):
         if basis is None:
             return np.full(len(fit.snapshots), np.nan)
-        return np.array([sin_theta(A.T, basis) for _, A, _ in fit.snapshots])
+        return _sin_theta_path(np.stack([A for _, A, _ in fit.snapshots]), basis)
 
     return PowerPhase(
         steps=np.array([t for t, _, _ in run.snapshots]),
@@ -195,6 +195,16 @@ def power_phase(
         G1=run.G1,
         G2=run.G2,
     )
+
+
+def _sin_theta_path(encoders, basis) -> np.ndarray:
+    """:func:`mmcl.sin_theta` of every ``encoders[t].T`` (encoders: (T, r, d)) to ``basis``,
+    with one stacked SVD."""
+    U, s, _ = np.linalg.svd(np.swapaxes(encoders, 1, 2), full_matrices=False)
+    if np.any(s[:, -1] <= max(U.shape[1:]) * np.finfo(float).eps * s[:, 0]) or np.any(s[:, 0] == 0):
+        raise ValueError("A must have full column rank to span a subspace")
+    QB = np.linalg.svd(basis, full_matrices=False)[0]
+    return np.linalg.norm(U - QB @ (QB.T @ U), axis=(1, 2))
 
 
 @dataclass
@@ -315,10 +325,22 @@ def selection_grid(
         "residual": np.empty((T, R)),
         "gradient": np.empty((T, R)),
     }
-    for (a, tau), (b, rho) in _grid_points(taus, rhos):
-        loss = clip_loss(tau=tau, rho=rho)
-        start = fit_gd(X, Y, r, loss, steps=steps, lr=lr, rng=rng, init=init)
-        end = polish(X, Y, loss, init=(start.G1, start.G2))
+    points = _grid_points(taus, rhos)
+    losses = [clip_loss(tau=tau, rho=rho) for (_, tau), (_, rho) in points]
+    B = len(points)
+    run = fit_gd_batch(
+        X,
+        Y,
+        losses,
+        steps=steps,
+        lr=as_positive(lr, "lr"),
+        init=(np.broadcast_to(init[0], (B, r, d1)), np.broadcast_to(init[1], (B, r, d2))),
+    )
+    if run.diverged.any():
+        raise FloatingPointError(f"gradient descent diverged; lower lr (now {lr})")
+    for k, ((a, _), (b, rho)) in enumerate(points):
+        loss = losses[k]
+        end = polish(X, Y, loss, init=(run.G1[k], run.G2[k]))
         S = loss.cross_covariance(end.G1, end.G2, X, Y)
         coef, sel, res = spectral_selection(end.G1, end.G2, S, rho=rho)
         grad = loss.gradient(end.G1, end.G2, X, Y)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import as_generator, as_int, as_pair, as_positive, as_rank
+from ..batched import fit_gd_batch
 from ..losses import clip_loss, linear_cross_covariance
-from ..solvers import fit_gd, polish, spectral_selection
+from ..solvers import polish, spectral_selection
 
 __all__ = ["SelectionThresholds", "selection_thresholds"]
 
@@ -50,40 +51,76 @@ class SelectionThresholds:
     snr: np.ndarray
 
 
-def _selects_top(X, Y, r, rho, start, lr, steps) -> bool:
-    """Gradient descent on CLIP (tau = 1) from ``start``, polished: are the top r selected?"""
-    loss = clip_loss(tau=1.0, rho=rho)
-    run = fit_gd(X, Y, r, loss, steps=steps, lr=lr, rng=0, init=start)
-    end = polish(X, Y, loss, init=(run.G1, run.G2))
-    S = loss.cross_covariance(end.G1, end.G2, X, Y)
-    return bool(np.array_equal(spectral_selection(end.G1, end.G2, S, rho=rho)[1], np.arange(r)))
+def _selects_top(trials, r, steps) -> list:
+    """Gradient descent on CLIP (tau = 1) from each trial's start, polished: are the top r
+    selected? A trial is ``(X, Y, rho, start, lr)``; trials of the same size run their
+    gradient descents in lockstep (:func:`mmcl.batched.fit_gd_batch`)."""
+    out = [False] * len(trials)
+    groups = {}
+    for k, (X, Y, *_) in enumerate(trials):
+        groups.setdefault((X.shape, Y.shape), []).append(k)
+    for members in groups.values():
+        batch = [trials[k] for k in members]
+        losses = [clip_loss(tau=1.0, rho=rho) for _, _, rho, _, _ in batch]
+        Xs, Ys = np.stack([t[0] for t in batch]), np.stack([t[1] for t in batch])
+        init = tuple(np.stack([t[3][i] for t in batch]) for i in (0, 1))
+        lr = np.array([t[4] for t in batch])
+        run = fit_gd_batch(Xs, Ys, losses, steps=steps, lr=lr, init=init)
+        if run.diverged.any():
+            raise FloatingPointError("gradient descent diverged; lower the step")
+        for j, k in enumerate(members):
+            X, Y, rho = batch[j][:3]
+            end = polish(X, Y, losses[j], init=(run.G1[j], run.G2[j]))
+            S = losses[j].cross_covariance(end.G1, end.G2, X, Y)
+            selected = spectral_selection(end.G1, end.G2, S, rho=rho)[1]
+            out[k] = bool(np.array_equal(selected, np.arange(r)))
+    return out
 
 
-def _threshold(X, Y, r, rng, search, iters, steps, scale):
-    """One data set of :func:`selection_thresholds`: (tau_rho, bracket, scales ...)."""
-    r = as_rank(r, X.shape[1], Y.shape[1])
+def _scales(X, Y, r, rng, scale):
+    """Scales and start of one data set of :func:`selection_thresholds`."""
     n = X.shape[0]
     eig_x = np.linalg.eigvalsh(X.T @ X / (n - 1))
     nu_x, nu_y = np.median(eig_x), np.median(np.linalg.eigvalsh(Y.T @ Y / (n - 1)))
     s = np.linalg.svd(linear_cross_covariance(X, Y), compute_uv=False)
-    unit = nu_x * nu_y
     start = (
         scale * rng.standard_normal((r, X.shape[1])),
         scale * rng.standard_normal((r, Y.shape[1])),
     )
-
-    def top(x):
-        return _selects_top(X, Y, r, x * unit, start, 0.5 / s[0], steps)
-
-    lo, hi = search
-    if top(lo) or not top(hi):
-        lo = hi = np.nan
-    else:
-        for _ in range(iters):
-            mid = np.sqrt(lo * hi)
-            lo, hi = (lo, mid) if top(mid) else (mid, hi)
     gap = s[0] * s[r] if s.size > r else np.nan
-    return np.sqrt(lo * hi) * unit, (lo * unit, hi * unit), unit, s[0] ** 2, gap, eig_x[-1] / nu_x
+    return dict(
+        unit=nu_x * nu_y,
+        start=start,
+        lr=0.5 / s[0],
+        signal=s[0] ** 2,
+        gap=gap,
+        snr=eig_x[-1] / nu_x,
+    )
+
+
+def _bisect(data, sets, r, search, iters, steps):
+    """The brackets of every data set, bisected in lockstep (one round of trials at a time)."""
+
+    def top(pairs):  # (data set, x) -> selects the top r at rho = x * unit?
+        trials = [
+            (*data[c], x * sets[c]["unit"], sets[c]["start"], sets[c]["lr"]) for c, x in pairs
+        ]
+        return _selects_top(trials, r, steps)
+
+    C = len(sets)
+    lo, hi = np.full(C, search[0]), np.full(C, search[1])
+    ends = top([(c, search[0]) for c in range(C)] + [(c, search[1]) for c in range(C)])
+    valid = ~np.array(ends[:C]) & np.array(ends[C:])
+    lo[~valid] = hi[~valid] = np.nan
+    live = np.flatnonzero(valid)
+    for _ in range(iters):
+        mid = np.sqrt(lo * hi)
+        for c, selects in zip(live, top([(c, mid[c]) for c in live])):
+            if selects:
+                hi[c] = mid[c]
+            else:
+                lo[c] = mid[c]
+    return lo, hi
 
 
 def selection_thresholds(
@@ -146,15 +183,17 @@ def selection_thresholds(
     scale = as_positive(init_scale, "init_scale")
     if isinstance(samples, tuple) and len(samples) == 2 and np.ndim(samples[0]) == 2:
         raise TypeError("samples must be a sequence of (X, Y) pairs; wrap one pair in a list")
-    rows = [
-        _threshold(*as_pair(X, Y), r, rng, (low, high), iters, steps, scale) for X, Y in samples
-    ]
-    tau_rho, bracket, noise, signal, gap, snr = (np.array(col) for col in zip(*rows))
+    data = [as_pair(X, Y) for X, Y in samples]
+    for X, Y in data:
+        r = as_rank(r, X.shape[1], Y.shape[1])
+    sets = [_scales(X, Y, r, rng, scale) for X, Y in data]
+    lo, hi = _bisect(data, sets, r, (low, high), iters, steps)
+    unit = np.array([c["unit"] for c in sets])
     return SelectionThresholds(
-        tau_rho=tau_rho,
-        bracket=bracket.reshape(-1, 2),
-        noise_scale=noise,
-        signal_scale=signal,
-        gap_scale=gap,
-        snr=snr,
+        tau_rho=np.sqrt(lo * hi) * unit,
+        bracket=np.stack([lo * unit, hi * unit], axis=1),
+        noise_scale=unit,
+        signal_scale=np.array([c["signal"] for c in sets]),
+        gap_scale=np.array([c["gap"] for c in sets]),
+        snr=np.array([c["snr"] for c in sets]),
     )

@@ -149,10 +149,11 @@ def spectral_vs_cca(model, *, ns, seeds: int = 3, rng) -> SpectralVsCCA:
                 0.1 * gen.standard_normal((r, X.shape[1])),
                 0.1 * gen.standard_normal((r, Y.shape[1])),
             )
+            # thin n x d matrices: threads only slow the SVDs of scikit-learn's CCA down
             with one_blas_thread():
                 fit = polish(X, Y, spectral_loss(), init=start, gtol=1e-9)
-            cca = fit_cca(X, Y, r)
-            sk = CCA(n_components=r, scale=False, max_iter=5000, tol=1e-12).fit(X, Y)
+                cca = fit_cca(X, Y, r)
+                sk = CCA(n_components=r, scale=False, max_iter=5000, tol=1e-12).fit(X, Y)
             W, Wc = fit.G1.T @ fit.G2, cca.G1.T @ cca.G2
             out[:, s, k] = (
                 sin_theta(fit.G1.T, cca.G1.T),

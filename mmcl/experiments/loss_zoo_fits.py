@@ -14,6 +14,7 @@ import numpy as np
 from .._checks import as_data, as_generator, as_int, as_pair, as_positive, as_probability, as_rank
 from .._threads import one_blas_thread
 from ..baselines import pca
+from ..batched import fit_gd_batch
 from ..cca import fit_cca
 from ..data import TwoModalityModel
 from ..losses import LogitLoss, infonce_loss, siglip_loss
@@ -82,6 +83,24 @@ def _critical_point(X, Y, r, loss, init, steps, lr, gtol=1e-10):
     return polish(X, Y, loss, init=(start.G1, start.G2), gtol=gtol)
 
 
+def _critical_points(Xs, Ys, r, losses, inits, steps, lr, gtol=1e-10):
+    """:func:`_critical_point` for many problems of the same size: the gradient descents
+    run in lockstep (:func:`mmcl.batched.fit_gd_batch`), a diverged one again alone
+    with half the step; each end point is polished."""
+    lr = np.broadcast_to(np.asarray(lr, dtype=float), (len(losses),))
+    G1 = np.stack([g for g, _ in inits])
+    G2 = np.stack([g for _, g in inits])
+    run = fit_gd_batch(Xs, Ys, losses, steps=steps, lr=lr, init=(G1, G2))
+    ends = []
+    for b, loss in enumerate(losses):
+        X, Y = Xs[b], Ys[b]
+        if run.diverged[b]:
+            ends.append(_critical_point(X, Y, r, loss, inits[b], steps, lr[b] / 2, gtol))
+        else:
+            ends.append(polish(X, Y, loss, init=(run.G1[b], run.G2[b]), gtol=gtol))
+    return ends
+
+
 def fixed_points(
     X, Y, r, losses, *, rng, steps: int = 200, lr: float = 0.05, init_scale=1e-2, truth=None
 ) -> FixedPoints:
@@ -134,15 +153,18 @@ def fixed_points(
     init = (scale * rng.standard_normal((r, d1)), scale * rng.standard_normal((r, d2)))
     if truth is not None:
         truth = as_data(truth, "truth", min_rows=1)
+    B = len(losses)
+    lrs = [lr / getattr(loss, "t", 1.0) for loss in losses]
     with one_blas_thread():
-        rows = [_fixed_point(X, Y, r, loss, init, steps, lr, truth) for loss in losses]
+        Xs, Ys = np.broadcast_to(X, (B, *X.shape)), np.broadcast_to(Y, (B, *Y.shape))
+        ends = _critical_points(Xs, Ys, r, losses, [init] * B, steps, lrs)
+        rows = [_fixed_point(X, Y, loss, end, truth) for loss, end in zip(losses, ends)]
     arrays = [np.array(column) for column in zip(*rows)]
     return FixedPoints(tuple(f.name for f in losses), *arrays)
 
 
-def _fixed_point(X, Y, r, loss, init, steps, lr, truth):
-    """Critical point of one loss and its SVD structure (a row of :class:`FixedPoints`)."""
-    end = _critical_point(X, Y, r, loss, init, steps, lr / getattr(loss, "t", 1.0))
+def _fixed_point(X, Y, loss, end, truth):
+    """SVD structure of one loss's critical point (a row of :class:`FixedPoints`)."""
     S = loss.cross_covariance(end.G1, end.G2, X, Y)
     coef, sel, res = spectral_selection(end.G1, end.G2, S, rho=loss.rho)
     grad = max(np.abs(g).max() for g in loss.gradient(end.G1, end.G2, X, Y))
@@ -274,29 +296,39 @@ def side_by_side(
     top = np.ones(shape, dtype=bool)
     rng = as_generator(rng)
     batch = sample_batch(model, shape[0], n, rng=rng)
+    starts = [
+        (
+            1e-2 * rng.standard_normal((r, model.U1.shape[0])),
+            1e-2 * rng.standard_normal((r, model.U2.shape[0])),
+        )
+        for _ in range(shape[0])
+    ]
+    problems = [(s, e) for s in range(shape[0]) for e in range(epss.size)]
+    Xs = np.stack([batch.X[s] - batch.X[s].mean(0) for s, _ in problems])
+    Ys = np.stack([batch.Y(model, eps) for eps in epss], axis=1).reshape(-1, n, model.U2.shape[0])
+    Ys = Ys - Ys.mean(axis=1, keepdims=True)
+    inits = [starts[s] for s, _ in problems]
     with one_blas_thread():
-        for s in range(shape[0]):
-            start = (
-                1e-2 * rng.standard_normal((r, model.U1.shape[0])),
-                1e-2 * rng.standard_normal((r, model.U2.shape[0])),
+        ends = {
+            name: (
+                loss,
+                _critical_points(Xs, Ys, r, [loss] * len(problems), inits, steps, 0.05, 1e-7),
             )
-            for e, eps in enumerate(epss):
-                X, Y = batch.X[s], batch.Y(model, eps)[s]
-                row = _all_methods(
-                    model, X - X.mean(0), Y - Y.mean(0), batch.u[s] < eps, start, nonlinear, steps
-                )
-                error[s, e], unexplained[s, e], wrong[s, e], top[s, e] = row
+            for name, loss in nonlinear.items()
+        }
+        for k, (s, e) in enumerate(problems):
+            mine = {name: (loss, found[k]) for name, (loss, found) in ends.items()}
+            row = _all_methods(model, Xs[k], Ys[k], batch.u[s] < epss[e], mine)
+            error[s, e], unexplained[s, e], wrong[s, e], top[s, e] = row
     return SideBySide(epss, METHODS, error, unexplained, wrong, top)
 
 
-def _all_methods(model, X, Y, wrong_pairs, start, nonlinear, steps):
+def _all_methods(model, X, Y, wrong_pairs, ends):
     """Subspace error, latent ``1 - R^2``, wrong/correct positive weight and top-r selection
-    of every method of :data:`METHODS` on one centred sample."""
+    of every method of :data:`METHODS` on one centred sample (``ends``: name -> (loss,
+    critical point) of the nonlinear losses)."""
     r = model.r
     fits = {"linear (PLS-SVD)": fit_svd(X, Y, r).G1, "CCA": fit_cca(X, Y, r).G1, "PCA": pca(X, r)}
-    ends = {}
-    for name, loss in nonlinear.items():
-        ends[name] = (loss, _critical_point(X, Y, r, loss, start, steps, 0.05, 1e-7))
     fits.update({name: end.G1 for name, (_, end) in ends.items()})
     out = np.full((4, len(METHODS)), np.nan)
     out[3] = 1.0

@@ -203,18 +203,27 @@ class LogitLoss:
         """Gradient ``(dL/dG1, dL/dG2)`` with the shapes of ``G1`` and ``G2``."""
         return self.value_and_gradient(G1, G2, X, Y)[1]
 
-    def value_and_gradient(self, G1, G2, X, Y, *, check: bool = True):
-        """``(value, (dL/dG1, dL/dG2))`` from a single pass over the logits.
-
-        ``check=False`` skips the validation, for solvers that validated
-        float64 arrays of matching shapes once and call this in a loop (they
-        must catch a non-finite result themselves, as :func:`mmcl.fit_gd` does).
-        """
-        if check:
-            G1, G2, X, Y, E1, E2 = _embeddings(G1, G2, X, Y)
-        else:
-            E1, E2 = X @ G1.T, Y @ G2.T
+    def value_and_gradient(self, G1, G2, X, Y):
+        """``(value, (dL/dG1, dL/dG2))`` from a single pass over the logits."""
+        G1, G2, X, Y, E1, E2 = _embeddings(G1, G2, X, Y)
         value, dE1, dE2 = self.embedding_gradient(E1, E2)
+        return self._add_regulariser(value, dE1.T @ X, dE2.T @ Y, G1, G2)[:2]
+
+    def validated_value_and_gradient(self, G1, G2, X, Y):
+        """:meth:`value_and_gradient` for inputs that were validated already.
+
+        For solvers that validate ``(G1, G2, X, Y)`` once and then call the loss
+        at every iterate (:func:`mmcl.fit_gd`, :func:`mmcl.polish`): no checks,
+        so the inputs must be float64 arrays of shapes (r, d1), (r, d2), (n, d1)
+        and (n, d2). A non-finite iterate gives a non-finite value or gradient
+        instead of an error; the caller tests for it.
+
+        Returns
+        -------
+        value : float
+        gradient : (ndarray (r, d1), ndarray (r, d2))
+        """
+        value, dE1, dE2 = self.embedding_gradient(X @ G1.T, Y @ G2.T)
         return self._add_regulariser(value, dE1.T @ X, dE2.T @ Y, G1, G2)[:2]
 
     def second_order(self, G1, G2, X, Y):

@@ -57,7 +57,8 @@ def finite_difference_gradient(loss: LogitLoss, G1, G2, X, Y, *, h: float = 1e-6
     theta, k = np.concatenate([G1.ravel(), G2.ravel()]), G1.size
 
     def f(th):
-        return loss.value(th[:k].reshape(G1.shape), th[k:].reshape(G2.shape), X, Y)
+        A, B = th[:k].reshape(G1.shape), th[k:].reshape(G2.shape)
+        return loss.validated_value_and_gradient(A, B, X, Y)[0]  # inputs checked above
 
     grad = np.empty_like(theta)
     for i in range(theta.size):
@@ -108,7 +109,8 @@ def finite_difference_hessian(loss: LogitLoss, G1, G2, X, Y, *, h: float = 1e-5)
     theta, k = np.concatenate([G1.ravel(), G2.ravel()]), G1.size
 
     def grad(th):
-        dG1, dG2 = loss.gradient(th[:k].reshape(G1.shape), th[k:].reshape(G2.shape), X, Y)
+        A, B = th[:k].reshape(G1.shape), th[k:].reshape(G2.shape)
+        dG1, dG2 = loss.validated_value_and_gradient(A, B, X, Y)[1]  # inputs checked above
         return np.concatenate([dG1.ravel(), dG2.ravel()])
 
     H = np.empty((theta.size, theta.size))
