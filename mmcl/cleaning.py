@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import isotonic_regression
 
 from ._checks import as_generator, as_int, as_nonnegative, as_pair, as_rank, as_target_fdr
 from ._threads import one_blas_thread
@@ -83,61 +84,62 @@ def _unit_embeddings(A, G, mean):
     return E / np.maximum(np.linalg.norm(E, axis=1, keepdims=True), np.finfo(float).tiny)
 
 
-def _fold_scores(X, Y, r, train, test, weights, encoder, ridge, n_null, rng):
-    """Scores of the pairs ``test`` under encoders fitted on ``train``, and a null sample."""
-    w = weights[train] if np.count_nonzero(weights[train]) >= 2 else np.ones(train.size)
-    G1, G2 = _fit(X[train], Y[train], r, w, encoder, ridge)
-    E1 = _unit_embeddings(X[test], G1, w @ X[train] / w.sum())
-    E2 = _unit_embeddings(Y[test], G2, w @ Y[train] / w.sum())
-    null = []
-    for _ in range(n_null):  # a derangement: each x with the next row's y, in a random order
-        order = rng.permutation(test.size)
-        null.append(np.einsum("ij,ij->i", E1[order], E2[np.roll(order, -1)]))
-    return np.einsum("ij,ij->i", E1, E2), np.concatenate(null)
+def _fold_scores(train, test, w, r, encoder, ridge, n_null, rng):
+    """Scores of the pairs ``test`` under encoders fitted on ``train`` with weights ``w``, and a
+    null sample (``train`` and ``test`` are (X, Y) row blocks)."""
+    w = w if np.count_nonzero(w) >= 2 else np.ones(w.size)
+    G1, G2 = _fit(*train, r, w, encoder, ridge)
+    E1 = _unit_embeddings(test[0], G1, w @ train[0] / w.sum())
+    E2 = _unit_embeddings(test[1], G2, w @ train[1] / w.sum())
+    # n_null derangements: in each random order, every x meets the next row's y
+    m = E1.shape[0]
+    order = rng.permuted(np.broadcast_to(np.arange(m), (n_null, m)), axis=1)
+    null = np.einsum("kij,kij->ki", E1[order], E2[np.roll(order, -1, axis=1)])
+    return np.einsum("ij,ij->i", E1, E2), null.ravel()
 
 
-def _density(samples, bandwidth=None):
-    """Gaussian kernel density of ``samples`` on the grid (binned, reflected at +-1).
+def _quantiles(ordered, q):
+    """Quantiles ``q`` of sorted samples (linear interpolation, NumPy's default method)."""
+    position = np.asarray(q) * (ordered.size - 1)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, ordered.size - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _density(ordered):
+    """Gaussian kernel density of sorted samples on the grid (binned, reflected at +-1).
 
     Bandwidth: Silverman's rule ``0.9 min(sd, IQR/1.34) m^(-1/5)``, at least two grid steps.
     """
     step = _GRID[1] - _GRID[0]
-    if bandwidth is None:
-        iqr = np.subtract(*np.percentile(samples, [75, 25]))
-        spread = min(samples.std(), iqr / 1.34) if iqr > 0 else samples.std()
-        bandwidth = 0.9 * spread * samples.size ** (-0.2)
-    bandwidth = max(bandwidth, 2 * step)
-    bins = np.rint((np.clip(samples, -1.0, 1.0) + 1.0) / step).astype(int)
+    q75, q25 = _quantiles(ordered, [0.75, 0.25])
+    iqr, sd = q75 - q25, ordered.std()
+    spread = min(sd, iqr / 1.34) if iqr > 0 else sd
+    bandwidth = max(0.9 * spread * ordered.size ** (-0.2), 2 * step)
+    bins = np.rint((np.clip(ordered, -1.0, 1.0) + 1.0) / step).astype(int)
     counts = np.bincount(bins, minlength=_GRID.size).astype(float)
     half = int(np.ceil(4 * bandwidth / step))
     kernel = np.exp(-0.5 * (np.arange(-half, half + 1) * step / bandwidth) ** 2)
-    padded = np.pad(counts, half, mode="reflect")
-    density = np.convolve(padded, kernel, mode="same")[half : half + _GRID.size]
+    period = 2 * (_GRID.size - 1)  # mirror images about both ends, as often as needed
+    reflected = np.arange(-half, _GRID.size + half) % period
+    reflected = np.minimum(reflected, period - reflected)
+    density = np.convolve(counts[reflected], kernel, mode="valid")
     return density / (density.sum() * step)
-
-
-def _non_increasing(values):
-    """Least-squares non-increasing fit of a sequence (pool adjacent violators)."""
-    means, sizes = [], []
-    for v in values.tolist():
-        means.append(v)
-        sizes.append(1)
-        while len(means) > 1 and means[-2] < means[-1]:
-            m, k = means.pop(), sizes.pop()
-            means[-1] = (means[-1] * sizes[-1] + m * k) / (sizes[-1] + k)
-            sizes[-1] += k
-    return np.repeat(means, sizes)
 
 
 def _posterior(scores, null):
     """``1 - lfdr`` of each score and Storey's estimate of ``pi0`` (median of the null)."""
-    pi0 = float(np.clip(2.0 * np.mean(scores <= np.median(null)), 0.0, 1.0))
-    f0 = np.interp(scores, _GRID, _density(null))
-    f = np.interp(scores, _GRID, _density(scores))
-    lfdr = np.clip(pi0 * f0 / np.maximum(f, 1e-300), 0.0, 1.0)
+    null = np.sort(null)
     order = np.argsort(scores, kind="stable")
-    lfdr[order] = _non_increasing(lfdr[order])  # lfdr falls as the score rises
-    return 1.0 - np.clip(lfdr, 0.0, 1.0), pi0
+    ordered = scores[order]
+    pi0 = float(np.clip(2.0 * np.mean(scores <= _quantiles(null, 0.5)), 0.0, 1.0))
+    f0 = np.interp(ordered, _GRID, _density(null))
+    f = np.interp(ordered, _GRID, _density(ordered))
+    lfdr = np.clip(pi0 * f0 / np.maximum(f, 1e-300), 0.0, 1.0)
+    weights = np.empty_like(scores)
+    # lfdr made to fall as the score rises
+    weights[order] = 1.0 - np.clip(isotonic_regression(lfdr, increasing=False).x, 0.0, 1.0)
+    return weights, pi0
 
 
 def _canonical_order(X, Y):
@@ -229,19 +231,20 @@ def clean_pairs(
     canonical = _canonical_order(X, Y)
     fold = np.empty(n, dtype=int)
     fold[canonical] = rng.permutation(np.arange(n) % folds)
+    tests = [canonical[fold[canonical] == k] for k in range(folds)]  # in canonical order
+    trains = [np.flatnonzero(fold != k) if folds > 1 else tests[k] for k in range(folds)]
+    blocks = [((X[a], Y[a]), (X[b], Y[b])) for a, b in zip(trains, tests)]
+    starts = np.cumsum([0] + [n_null * test.size for test in tests])
     weights = np.ones(n)
     scores, nulls, pi0 = np.empty((rounds, n)), np.empty((rounds, n_null * n)), np.zeros(rounds)
     with one_blas_thread():  # small products: threads only slow them down
         for t in range(rounds):
-            start, new = 0, np.empty(n)
-            for k in range(folds):
-                test = canonical[fold[canonical] == k]  # rows of fold k, in canonical order
-                train = np.flatnonzero(fold != k) if folds > 1 else test
-                s, null = _fold_scores(X, Y, r, train, test, weights, encoder, ridge, n_null, rng)
+            new = np.empty(n)
+            for k, (train, test) in enumerate(zip(trains, tests)):
+                s, null = _fold_scores(*blocks[k], weights[train], r, encoder, ridge, n_null, rng)
                 new[test], fold_pi0 = _posterior(s, null)
-                scores[t, test], nulls[t, start : start + null.size] = s, null
+                scores[t, test], nulls[t, starts[k] : starts[k + 1]] = s, null
                 pi0[t] += fold_pi0 * test.size / n
-                start += null.size
             weights = new
         final = weights if np.count_nonzero(weights) >= 2 else np.ones(n)
         G1, G2 = _fit(X, Y, r, final, encoder, ridge)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import mmcl
-from mmcl.cleaning import _non_increasing
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +56,12 @@ def test_cca_encoder_and_in_sample_scoring_run(mismatched):
     assert fit.weights[s.matched].mean() > fit.weights[~s.matched].mean()
 
 
-def test_non_increasing_fit_is_the_least_squares_projection():
-    y = np.array([3.0, 1.0, 2.0, 0.0, 0.5])
-    fit = _non_increasing(y)
-    np.testing.assert_allclose(fit, [3.0, 1.5, 1.5, 0.25, 0.25])
-    assert np.all(np.diff(fit) <= 0)
+def test_weights_rise_with_the_score(mismatched):
+    _, s = mismatched
+    fit = mmcl.clean_pairs(s.X, s.Y, 3, rounds=2, folds=1, rng=3)
+    order = np.argsort(fit.scores[-1], kind="stable")
+    assert np.all(np.diff(fit.weights[order]) >= -1e-12)
+    assert fit.weights[order[-1]] > fit.weights[order[0]]
 
 
 def test_filter_pairs_keeps_the_largest_set_meeting_the_target():
