@@ -56,6 +56,18 @@ def test_cca_encoder_and_in_sample_scoring_run(mismatched):
     assert fit.weights[s.matched].mean() > fit.weights[~s.matched].mean()
 
 
+@pytest.mark.parametrize("encoder, folds", [("pls", 2), ("cca", 3), ("pls", 1)])
+def test_batch_equals_one_problem_at_a_time(mismatched, encoder, folds):
+    model, s = mismatched
+    other = model.sample(400, eps=0.2, rng=5)
+    X, Y = np.stack([s.X, other.X]), np.stack([s.Y, other.Y])
+    fits = mmcl.clean_pairs_batch(X, Y, 3, encoder=encoder, folds=folds, rounds=2, rngs=[4, 6])
+    for b, seed in enumerate((4, 6)):
+        one = mmcl.clean_pairs(X[b], Y[b], 3, encoder=encoder, folds=folds, rounds=2, rng=seed)
+        for name in ("weights", "scores", "null_scores", "pi0", "G1", "G2"):
+            np.testing.assert_allclose(getattr(fits[b], name), getattr(one, name), atol=1e-10)
+
+
 def test_weights_rise_with_the_score(mismatched):
     _, s = mismatched
     fit = mmcl.clean_pairs(s.X, s.Y, 3, rounds=2, folds=1, rng=3)
