@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import isotonic_regression
-from scipy.signal import fftconvolve
 
 from ._checks import as_generator, as_int, as_nonnegative, as_pair, as_rank, as_target_fdr
 from ._threads import one_blas_thread
@@ -89,7 +88,10 @@ def _fit_stack(X, Y, w, r, encoder, ridge):
             for Xb, Yb, wb in zip(X, Y, w)
         ]
         return np.stack([f.G1 for f in fits]), np.stack([f.G2 for f in fits]), means
-    S = np.matmul((w[:, :, None] * X).transpose(0, 2, 1), Y)
+    if X.shape[2] <= Y.shape[2]:  # weight the narrower modality
+        S = np.matmul((w[:, :, None] * X).transpose(0, 2, 1), Y)
+    else:
+        S = np.matmul(X.transpose(0, 2, 1), w[:, :, None] * Y)
     S -= sx[:, :, None] * (sy / W[:, None])[:, None, :]
     S /= (W - np.einsum("bm,bm->b", w, w) / W)[:, None, None]
     U, sigma, Vt = np.linalg.svd(S, full_matrices=False)
@@ -145,14 +147,14 @@ def _densities(ordered):
     bins += size * np.arange(B)[:, None]
     counts = np.bincount(bins.ravel(), minlength=B * size).reshape(B, size).astype(float)
     half = np.ceil(4 * bandwidth / step).astype(int)
-    offsets = np.arange(-half.max(), half.max() + 1)
-    kernel = np.exp(-0.5 * (offsets * step / bandwidth[:, None]) ** 2)
-    kernel[np.abs(offsets) > half[:, None]] = 0.0
     period = 2 * (size - 1)  # mirror images about both ends, as often as needed
-    reflected = np.arange(-half.max(), size + half.max()) % period
-    reflected = np.minimum(reflected, period - reflected)
-    density = fftconvolve(counts[:, reflected], kernel, mode="valid", axes=1)
-    density = np.maximum(density, 0.0)  # the transform's rounding, about 1e-16 of the peak
+    density = np.empty((B, size))
+    for b in range(B):  # each row its own kernel width: a direct convolution per row
+        offsets = np.arange(-half[b], half[b] + 1)
+        kernel = np.exp(-0.5 * (offsets * step / bandwidth[b]) ** 2)
+        reflected = np.arange(-half[b], size + half[b]) % period
+        reflected = np.minimum(reflected, period - reflected)
+        density[b] = np.convolve(counts[b, reflected], kernel, mode="valid")
     return density / (density.sum(axis=1, keepdims=True) * step)
 
 
