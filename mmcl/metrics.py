@@ -6,7 +6,6 @@ Introduced in the chapter `loss_to_svd`.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from ._checks import as_data, as_nonnegative
 from ._threads import one_blas_thread
@@ -185,13 +184,9 @@ def probe_accuracy(E_train, labels_train, E_test, labels_test, *, ridge: float =
     # Ridge as least squares on rows appended to F (stable, also for ridge = 0);
     # the intercept (last column) is not penalised.
     root = np.sqrt(ridge * E_train.shape[0]) * np.eye(F.shape[1])[:-1]
-    A = np.vstack([F, root])
-    B = np.vstack([T, np.zeros((root.shape[0], T.shape[1]))])
-    if ridge > 0:  # full column rank: Householder QR, as stable as the SVD and cheaper
-        Q, R = np.linalg.qr(A)
-        W = solve_triangular(R, Q.T @ B)
-    else:  # possibly rank-deficient (constant columns): the minimum-norm solution
-        W = np.linalg.lstsq(A, B, rcond=None)[0]
+    W = np.linalg.lstsq(
+        np.vstack([F, root]), np.vstack([T, np.zeros((root.shape[0], T.shape[1]))]), rcond=None
+    )[0]
     F_test = np.column_stack([(E_test - mean) / sd, np.ones(E_test.shape[0])])
     predicted = classes[np.argmax(F_test @ W, axis=1)]
     return float(np.mean(predicted == y_test))

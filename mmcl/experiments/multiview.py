@@ -49,8 +49,8 @@ METHODS = (
 
 
 def _clip_sgd(X, Y, r, *, tau, lr, epochs, batch, rng):
-    """CLIP by minibatch gradient descent: one step of :func:`mmcl.fit_gd` per batch (the
-    gradient alone; the loss value that step would also record is not needed)."""
+    """CLIP by minibatch gradient descent: one step of :func:`mmcl.fit_gd` per batch, taken
+    through the embeddings' gradient (``dL/dG1 = dL/dE1^T X``; no regulariser)."""
     loss = clip_loss(tau=tau)
     G1 = 1e-2 * rng.standard_normal((r, X.shape[1]))
     G2 = 1e-2 * rng.standard_normal((r, Y.shape[1]))
@@ -58,8 +58,9 @@ def _clip_sgd(X, Y, r, *, tau, lr, epochs, batch, rng):
         order = rng.permutation(X.shape[0])
         for start in range(0, X.shape[0] - batch + 1, batch):
             i = order[start : start + batch]
-            dG1, dG2 = loss.gradient(G1, G2, X[i], Y[i])
-            G1, G2 = G1 - lr * dG1, G2 - lr * dG2
+            Xb, Yb = X[i], Y[i]
+            _, dE1, dE2 = loss.embedding_gradient(Xb @ G1.T, Yb @ G2.T)
+            G1, G2 = G1 - lr * (dE1.T @ Xb), G2 - lr * (dE2.T @ Yb)
         if not (np.isfinite(G1).all() and np.isfinite(G2).all()):
             raise FloatingPointError(f"CLIP's gradient descent diverged; lower clip_lr (now {lr})")
     return G1, G2
