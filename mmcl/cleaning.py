@@ -75,8 +75,8 @@ def _fit_stack(X, Y, w, r, encoder, ridge):
 
     PLS-SVD is solved for all B at once (the weighted cross-covariances of
     :func:`mmcl.weighted_cross_covariance` as one batched product, then a
-    batched SVD); CCA one problem at a time with :func:`mmcl.fit_cca` (Cholesky whitening:
-    the covariances are ridged, and refitted 2 rounds folds times).
+    batched SVD); CCA one problem at a time with :func:`mmcl.fit_cca`, whitening by
+    Cholesky factors (the covariances are ridged, and refitted in every round and fold).
     """
     w = np.where((np.count_nonzero(w, axis=1) >= 2)[:, None], w, 1.0)
     W = w.sum(axis=1)
@@ -277,8 +277,9 @@ def clean_pairs(
     and the new weight of each pair is ``1 - lfdr``. After ``rounds`` rounds the
     encoders are refitted on all pairs with the last weights. Results depend
     on the set of pairs, not on the order of the rows. Costs ``2 rounds folds``
-    fits (a few milliseconds each for PLS-SVD at n = 2000). Introduced in the
-    chapter `multiview`.
+    fits (a few milliseconds each for PLS-SVD at n = 2000); many problems of one
+    size are cleaned faster together by :func:`clean_pairs_batch`. Introduced in
+    the chapter `multiview`.
 
     Parameters
     ----------
