@@ -19,7 +19,7 @@ from .baselines import (
 from .bases import coherence, coherent_orthonormal, random_orthonormal
 from .candidates import BilinearScore, DecoyMatch, match_with_decoy
 from .cca import CCAFit, fit_cca
-from .cleaning import CleanFit, clean_pairs, filter_pairs
+from .cleaning import CleanFit, clean_pairs, clean_pairs_batch, filter_pairs
 from .data import (
     Noise,
     PairedSample,
@@ -158,6 +158,7 @@ __all__ = [
     "UnpairedFit",
     # Cleaning the pairs
     "clean_pairs",
+    "clean_pairs_batch",
     "CleanFit",
     "filter_pairs",
     "CCAStep",

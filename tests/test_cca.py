@@ -79,3 +79,16 @@ def test_large_ridge_tends_to_pls_svd(unequal_noise):
     _, s = unequal_noise
     fit = mmcl.fit_cca(s.X, s.Y, 3, ridge=1e6)
     assert mmcl.sin_theta(fit.G1.T, mmcl.fit_svd(s.X, s.Y, 3).G1.T) < 1e-3
+
+
+def test_cholesky_whitening_gives_the_same_encoders(unequal_noise):
+    _, s = unequal_noise
+    w = np.random.default_rng(3).uniform(0.2, 1.0, s.X.shape[0])
+    a = mmcl.fit_cca(s.X, s.Y, 3, ridge=0.01, weights=w)
+    b = mmcl.fit_cca(s.X, s.Y, 3, ridge=0.01, weights=w, whitening="cholesky")
+    np.testing.assert_allclose(b.correlations, a.correlations, rtol=1e-12)
+    signs = np.sign(np.sum(a.G1 * b.G1, axis=1))[:, None]  # each pair of rows up to one sign
+    np.testing.assert_allclose(signs * b.G1, a.G1, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(signs * b.G2, a.G2, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="ridge"):
+        mmcl.fit_cca(s.X[:5], s.Y[:5], 1, whitening="cholesky")

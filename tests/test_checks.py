@@ -293,6 +293,13 @@ bad(
     ValueError,
     "weights",
 )
+bad(
+    F.fit_cca,
+    "unknown whitening",
+    lambda: F.fit_cca(X, Y, 1, whitening="zca"),
+    ValueError,
+    "whitening",
+)
 bad(F.fit_cca, "singular covariance", lambda: F.fit_cca(X[:3], Y[:3], 1), ValueError, "ridge")
 bad(
     F.weighted_cross_covariance,
@@ -1246,6 +1253,27 @@ bad(
     lambda: F.clean_pairs(X, Y, 1, encoder="svd", rng=0),
     ValueError,
     "encoder",
+)
+bad(
+    F.clean_pairs_batch,
+    "not a stack",
+    lambda: F.clean_pairs_batch(X, Y, 1, rngs=[0]),
+    ValueError,
+    "B, n, d1",
+)
+bad(
+    F.clean_pairs_batch,
+    "NaN in X",
+    lambda: F.clean_pairs_batch(with_nan(X)[None], Y[None], 1, rngs=[0]),
+    ValueError,
+    "X",
+)
+bad(
+    F.clean_pairs_batch,
+    "one rng for two problems",
+    lambda: F.clean_pairs_batch(np.stack([X, X]), np.stack([Y, Y]), 1, rngs=[0]),
+    ValueError,
+    "rngs",
 )
 bad(
     F.clean_pairs,

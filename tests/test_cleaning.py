@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import mmcl
-from mmcl.cleaning import _non_increasing
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +56,24 @@ def test_cca_encoder_and_in_sample_scoring_run(mismatched):
     assert fit.weights[s.matched].mean() > fit.weights[~s.matched].mean()
 
 
-def test_non_increasing_fit_is_the_least_squares_projection():
-    y = np.array([3.0, 1.0, 2.0, 0.0, 0.5])
-    fit = _non_increasing(y)
-    np.testing.assert_allclose(fit, [3.0, 1.5, 1.5, 0.25, 0.25])
-    assert np.all(np.diff(fit) <= 0)
+@pytest.mark.parametrize("encoder, folds", [("pls", 2), ("cca", 3), ("pls", 1)])
+def test_batch_equals_one_problem_at_a_time(mismatched, encoder, folds):
+    model, s = mismatched
+    other = model.sample(400, eps=0.2, rng=5)
+    X, Y = np.stack([s.X, other.X]), np.stack([s.Y, other.Y])
+    fits = mmcl.clean_pairs_batch(X, Y, 3, encoder=encoder, folds=folds, rounds=2, rngs=[4, 6])
+    for b, seed in enumerate((4, 6)):
+        one = mmcl.clean_pairs(X[b], Y[b], 3, encoder=encoder, folds=folds, rounds=2, rng=seed)
+        for name in ("weights", "scores", "null_scores", "pi0", "G1", "G2"):
+            np.testing.assert_allclose(getattr(fits[b], name), getattr(one, name), atol=1e-10)
+
+
+def test_weights_rise_with_the_score(mismatched):
+    _, s = mismatched
+    fit = mmcl.clean_pairs(s.X, s.Y, 3, rounds=2, folds=1, rng=3)
+    order = np.argsort(fit.scores[-1], kind="stable")
+    assert np.all(np.diff(fit.weights[order]) >= -1e-12)
+    assert fit.weights[order[-1]] > fit.weights[order[0]]
 
 
 def test_filter_pairs_keeps_the_largest_set_meeting_the_target():

@@ -58,12 +58,13 @@ def retrieval_scores(E1, E2, labels):
     return float(np.mean(best == np.arange(len(best)))), float(np.mean(labels[best] == labels))
 
 
-def fit_encoders(X, Y, r, encoder, ridge, weights=None):
-    """``(G1, G2)`` of PLS-SVD (``encoder="pls"``) or of CCA with ``ridge`` (``"cca"``)."""
+def fit_encoders(X, Y, r, encoder, ridge, weights=None, whitening="symmetric"):
+    """``(G1, G2)`` of PLS-SVD (``encoder="pls"``) or of CCA with ``ridge`` and ``whitening``
+    (``"cca"``)."""
     if encoder == "pls":
         fit = fit_svd(X, Y, r, weights=weights)
     else:
-        fit = fit_cca(X, Y, r, ridge=ridge, weights=weights)
+        fit = fit_cca(X, Y, r, ridge=ridge, weights=weights, whitening=whitening)
     return fit.G1, fit.G2
 
 

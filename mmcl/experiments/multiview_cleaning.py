@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import rankdata
 
 from .._checks import as_generator, as_int, as_probability, as_target_fdr
 from .._threads import one_blas_thread
-from ..cleaning import ENCODERS, clean_pairs, filter_pairs
+from ..cleaning import ENCODERS, clean_pairs, clean_pairs_batch, filter_pairs
 from ..data import make_model, mismatch
 from ..metrics import sin_theta
 from ..solvers import fit_svd
@@ -52,7 +53,9 @@ def auc(weights, truth) -> float:
     n1, n0 = int(t.sum()), int((~t).sum())
     if not (n1 and n0):
         return float("nan")
-    above = (w[t][:, None] > w[~t][None, :]).sum() + 0.5 * (w[t][:, None] == w[~t][None, :]).sum()
+    # Mann-Whitney: the mid-ranks of the true pairs count every wrong pair below them, ties
+    # one half (exact: rank sums are multiples of one half)
+    above = rankdata(w)[t].sum() - n1 * (n1 + 1) / 2
     return float(above / (n1 * n0))
 
 
@@ -108,13 +111,12 @@ def _fraction_grid(values, name):
     return np.array([as_probability(float(v), name) for v in np.atleast_1d(values)])
 
 
-def _sweep_cell(X, Y, matched, U1, r, targets, rounds, seed):
-    """Every fit of one sample of :func:`cleaning_sweep`; returns name -> value(s)."""
+def _sweep_cell(X, Y, matched, U1, r, targets, cleaned):
+    """Every fit of one sample of :func:`cleaning_sweep`, given its cleaning; name -> value(s)."""
 
     def error(keep):
         return sin_theta(fit_svd(X[keep], Y[keep], r).G1.T, U1)
 
-    cleaned = clean_pairs(X, Y, r, rounds=rounds, rng=seed)
     cell = {
         "keep_all": error(np.ones(X.shape[0], bool)),
         "oracle": error(matched),
@@ -184,19 +186,21 @@ def cleaning_sweep(
     shape = (as_int(seeds, "seeds", low=1), signals.size, epss.size)
     out = {k: np.full(shape, np.nan) for k in ("keep_all", "oracle", "weighted", "pi0", "auc")}
     out.update({k: np.full(shape + (targets.size,), np.nan) for k in ("filtered", "kept", "fdp")})
-    cells = [
-        (s, k, e, seed, signal, eps)
-        for s, seed in enumerate(seed_list(rng, shape[0]))
-        for k, signal in enumerate(signals)
-        for e, eps in enumerate(epss)
-    ]
     with one_blas_thread():  # small products: threads only slow them down
-        for s, k, e, seed, signal, eps in cells:
-            model = make_model(d1, d2, r, rng=_rng(seed, k), signal=float(signal), noise_sd=1.0)
-            pairs = model.sample(n, eps=float(eps), rng=_rng(seed, k, 1))
-            cell = _sweep_cell(pairs.X, pairs.Y, pairs.matched, model.U1, r, targets, rounds, seed)
-            for key, value in cell.items():
-                out[key][s, k, e] = value
+        for s, seed in enumerate(seed_list(rng, shape[0])):
+            cells, samples = [], []
+            for k, signal in enumerate(signals):
+                model = make_model(d1, d2, r, rng=_rng(seed, k), signal=float(signal), noise_sd=1.0)
+                for e, eps in enumerate(epss):
+                    cells.append((k, e, model.U1))
+                    samples.append(model.sample(n, eps=float(eps), rng=_rng(seed, k, 1)))
+            # every setting of a seed cleaned at once, each with the seed's own generator
+            X, Y = np.stack([p.X for p in samples]), np.stack([p.Y for p in samples])
+            fits = clean_pairs_batch(X, Y, r, rounds=rounds, rngs=[seed] * len(samples))
+            for (k, e, U1), pairs, fit in zip(cells, samples, fits):
+                cell = _sweep_cell(pairs.X, pairs.Y, pairs.matched, U1, r, targets, fit)
+                for key, value in cell.items():
+                    out[key][s, k, e] = value
     return CleaningSweep(epss=epss, signals=signals, targets=targets, **out)
 
 
@@ -280,7 +284,8 @@ def real_cleaning(
     r : int
     n_train : int
     ridge : float >= 0
-        Ridge of the CCA encoder (relative to the mean eigenvalue).
+        Ridge of the CCA encoder (relative to the mean eigenvalue); every CCA fit
+        whitens by Cholesky factors (:func:`mmcl.fit_cca`).
     target_fdr : float in (0, 1)
         Target of the hard filter.
     rounds : int
@@ -320,13 +325,13 @@ def real_cleaning(
     with one_blas_thread():
         for s in range(splits):
             train, test = train_test(labels.shape[0], n_train, rng)
+            scaled = {v: standardise(views[v], train, test) for v in {v for p in pairs for v in p}}
             for e, eps in enumerate(epss):
                 source = mismatch(index, float(eps), rng=rng)[0][:, 0].astype(int)
                 true = source == np.arange(n_train)
                 same = labels[train][source] == labels[train]
                 for p, (a, b) in enumerate(pairs):
-                    Xtr, Xte = standardise(views[a], train, test)
-                    Ytr, Yte = standardise(views[b], train, test)
+                    (Xtr, Xte), (Ytr, Yte) = scaled[a], scaled[b]
                     Ytr = Ytr[source]
                     for c, enc in enumerate(encoders):
                         at = (s, p, c, e)
@@ -334,8 +339,14 @@ def real_cleaning(
                         def score(G, Xte=Xte, Yte=Yte, yte=labels[test]):
                             return retrieval_scores(Xte @ G[0].T, Yte @ G[1].T, yte)[0]
 
-                        out["keep_all"][at] = score(fit_encoders(Xtr, Ytr, r, enc, ridge))
-                        out["oracle"][at] = score(fit_encoders(Xtr[true], Ytr[true], r, enc, ridge))
+                        def refit(rows, Xtr=Xtr, Ytr=Ytr, enc=enc):
+                            return fit_encoders(
+                                Xtr[rows], Ytr[rows], r, enc, ridge, whitening="cholesky"
+                            )
+
+                        out["keep_all"][at] = keep_all = score(refit(slice(None)))
+                        # with no pair broken the oracle is the keep-all fit
+                        out["oracle"][at] = keep_all if true.all() else score(refit(true))
                         fit = clean_pairs(
                             Xtr, Ytr, r, encoder=enc, ridge=ridge, rounds=rounds, rng=rng
                         )
@@ -343,9 +354,7 @@ def real_cleaning(
                         out["cleaned"][at] = score((fit.G1, fit.G2))
                         keep = filter_pairs(w, target_fdr=target_fdr)
                         if keep.sum() > r:
-                            out["filtered"][at] = score(
-                                fit_encoders(Xtr[keep], Ytr[keep], r, enc, ridge)
-                            )
+                            out["filtered"][at] = score(refit(keep))
                             out["filtered_fdp"][at] = np.mean(~true[keep])
                         out["auc"][at], out["pi0"][at] = auc(w, true), fit.pi0[-1]
                         out["weight_true"][at] = w[true].mean()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from scipy.linalg.blas import dsyrk
 
 from .._checks import all_finite, as_pair
 from .base import LogitLoss, _check
@@ -244,8 +245,11 @@ def _moments(X, Y, w=None):
     made), multiplied, and summed while it is still in the cache, which makes
     the centring nearly free next to the product. A NaN or inf anywhere in
     ``X`` or ``Y`` makes a column sum non-finite, so testing the sums replaces
-    a scan of the data.
+    a scan of the data. With ``Y is X`` (a covariance) the product is a symmetric rank-k
+    update of the rows scaled by ``sqrt(w)`` (half the flops), mirrored at the end.
     """
+    if Y is X:
+        return _symmetric_moments(X, w)
     G, sx, sy = np.zeros((X.shape[1], Y.shape[1])), np.zeros(X.shape[1]), np.zeros(Y.shape[1])
     step = max(256, (1 << 17) // (X.shape[1] + Y.shape[1]))
     for i in range(0, X.shape[0], step):
@@ -260,6 +264,21 @@ def _moments(X, Y, w=None):
         if not all_finite(sums):
             raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
     return G, sx, sy
+
+
+def _symmetric_moments(X, w=None):
+    """:func:`_moments` of ``(X, X)``: ``sum_a w_a x_a x_a^T`` by blocks of ``dsyrk``."""
+    G, sx = np.zeros((X.shape[1], X.shape[1])), np.zeros(X.shape[1])
+    step = max(256, (1 << 17) // (2 * X.shape[1]))
+    for i in range(0, X.shape[0], step):
+        Xb = np.asarray(X[i : i + step], dtype=np.float64)
+        sx += Xb.sum(axis=0) if w is None else w[i : i + step] @ Xb
+        Ab = Xb if w is None else Xb * np.sqrt(w[i : i + step, None])
+        G += dsyrk(1.0, Ab.T, trans=0, lower=0)  # upper triangle of Ab^T Ab
+    if not all_finite(sx):
+        raise ValueError("X must contain only finite values (no NaN or inf)")
+    G += np.triu(G, 1).T
+    return G, sx, sx.copy()
 
 
 def linear_loss(rho: float = 0.0) -> LinearLoss:
