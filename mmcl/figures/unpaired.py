@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import ticker
 
 from ..experiments import regime_map as rmap
 from ..widgets import Explorer, register
@@ -35,6 +36,15 @@ _YARDSTICKS = {
 }
 
 
+def _log_y(ax):
+    """Log y axis ticked at 1, 2 and 5 times powers of ten, labelled as plain numbers."""
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_locator(ticker.LogLocator(subs=(2.0, 5.0)))
+    plain = ticker.FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
+
+
 def regime_map_figure(result, *, yardstick: str = "loading"):
     """One panel per noise type and SNR: a yardstick against ``m`` for every route.
 
@@ -54,7 +64,7 @@ def regime_map_figure(result, *, yardstick: str = "loading"):
                      marker=marker)  # fmt: skip
             log_ticks(panel, result.ms)
             if yardstick == "loading":
-                panel.set_yscale("log")
+                _log_y(panel)
             panel.set(
                 title=f"{noise} noise, SNR {snr:g}",
                 xlabel="unpaired samples m per modality",
