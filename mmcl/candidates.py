@@ -149,11 +149,6 @@ class DecoyMatch:
         return int(np.sum(self.decoy > self.theta))
 
 
-#: The sparse matching step keeps all ``m1 x m2`` scores up to this size (one product
-#: instead of two); above it, they are recomputed block by block.
-_KEEP_BYTES = 2**26
-
-
 def _pilot_rows(m1: int, rows: int) -> np.ndarray:
     return np.unique(np.linspace(0, m1 - 1, min(rows, m1)).astype(int))
 
@@ -260,7 +255,7 @@ def match_with_decoy(
     theta=None,
     method: str = "sparse",
     kappa: int = 10,
-    block: int = 512,
+    block: int = 64,
     groups=None,
     max_bytes: int = 2**30,
 ) -> DecoyMatch:
@@ -271,8 +266,8 @@ def match_with_decoy(
     matched scores into the price ``theta`` at the target FDR; the real problem is then matched
     at that price. With ``theta`` given, it is used as the price (and as the floor).
     Cost of the sparse method: ``O(m1 m2 r)`` for the scores in blocks of ``block`` rows,
-    memory ``O(block m2 + m1 kappa)`` (the scores are kept whole, and computed once instead
-    of twice, while they fit in 64 MiB), and three sparse matchings of ``m1 + m2`` nodes.
+    memory ``O(block m2 + m1 kappa)``, and three sparse matchings of ``m1 + m2`` nodes. Small
+    blocks keep each block of scores in cache through the passes over it.
     Introduced in the chapter `unpaired`.
 
     Parameters
@@ -318,13 +313,11 @@ def match_with_decoy(
         return DecoyMatch(P, score.at(P[:, 0], P[:, 1]), float(th), real, decoy)
     if method != "sparse":
         raise ValueError(f"method must be 'sparse' or 'dense'; got {method!r}")
-    # The floor and the graphs read the same products: keep them when they are small.
-    kept = list(_scored_blocks(score, block)) if 8 * m1 * m2 <= _KEEP_BYTES else None
-    floor = _floor(score, groups, kept or _scored_blocks(score, block)) if theta is None else theta
+    floor = _floor(score, groups, _scored_blocks(score, block)) if theta is None else theta
     empty = np.empty((0, 2), np.int64)
     if not np.isfinite(floor):
         return DecoyMatch(empty, np.empty(0), np.inf, np.empty(0), np.empty(0))
-    blocks = kept or _scored_blocks(score, block)
+    blocks = _scored_blocks(score, block)
     (rr, rc, rv), (dr, dc, dv) = _graphs(score, floor, kappa, blocks, groups)
     Pd = sparse_match(dr, dc, dv - floor, m1, m2)
     decoy = score.mirrored().at(Pd[:, 0], Pd[:, 1])
