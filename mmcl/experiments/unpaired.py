@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .._checks import as_generator, as_int, as_positive, as_probability, as_target_fdr
 from ..data import make_model, sample_unpaired
@@ -230,7 +230,7 @@ def matching_ceiling(*, ms, snrs, r: int, rng, draws: int = 20_000) -> MatchingC
     r, draws = as_int(r, "r", low=2), as_int(draws, "draws", low=10)
     rng = as_generator(rng)
     a = (r - 1) / 2
-    null = 2 * stats.beta.ppf(0.5 ** (1.0 / ms), a, a) - 1
+    null = 2 * special.betaincinv(a, a, 0.5 ** (1.0 / ms)) - 1  # the Beta(a, a) quantile
     z = rng.standard_normal((draws, r))
     e1, e2 = rng.standard_normal((2, draws, r))
     cos = np.empty((snrs.size, draws))
