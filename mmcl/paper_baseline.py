@@ -14,7 +14,9 @@ epochs on the unpaired samples, where in every 50 x 50 similarity matrix the
 Everything is vectorised over independent runs ("lanes"): arrays carry a
 leading lane axis, and lanes with fewer unpaired batches simply stop early
 in each epoch. Gradients are written out by hand through the row
-normalisation of the embeddings.
+normalisation of the embeddings; during training the two modalities are
+stacked (zero-padded to a common dimension), so that one product per step
+serves both.
 """
 
 from __future__ import annotations
