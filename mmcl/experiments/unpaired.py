@@ -16,6 +16,7 @@ import numpy as np
 from scipy import special
 
 from .._checks import as_generator, as_int, as_positive, as_probability, as_target_fdr
+from .._threads import one_blas_thread
 from ..data import make_model, sample_unpaired
 from ..metrics import detection_scores
 from ..unpaired import fit_with_unpaired
@@ -160,15 +161,18 @@ def fdr_calibration(
     targets = np.array([as_target_fdr(float(t)) for t in np.atleast_1d(targets)])
     seeds = as_int(seeds, "seeds", low=1)
     fdp, detected, recall = (np.zeros((targets.size, seeds)) for _ in range(3))
-    for s, seed in enumerate(seed_list(rng, seeds)):
-        p = unpaired_problem(snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed, noise=noise)
-        un = p.unpaired
-        for b, q in enumerate(targets):
-            fit = fit_with_unpaired(p.pairs.X, p.pairs.Y, un.Xu, un.Yu, r, target_fdr=q,
-                                    whiten=whiten)  # fmt: skip
-            precision, recall[b, s] = detection_scores(fit.pairs, un.truth)
-            fdp[b, s] = 1.0 - precision
-            detected[b, s] = len(fit.pairs)
+    with one_blas_thread():  # small products only: threads cost more than they save
+        for s, seed in enumerate(seed_list(rng, seeds)):
+            p = unpaired_problem(
+                snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed, noise=noise
+            )
+            un = p.unpaired
+            for b, q in enumerate(targets):
+                fit = fit_with_unpaired(p.pairs.X, p.pairs.Y, un.Xu, un.Yu, r, target_fdr=q,
+                                        whiten=whiten)  # fmt: skip
+                precision, recall[b, s] = detection_scores(fit.pairs, un.truth)
+                fdp[b, s] = 1.0 - precision
+                detected[b, s] = len(fit.pairs)
     return FDRCalibration(targets=targets, fdp=fdp, detected=detected.astype(int), recall=recall)
 
 
