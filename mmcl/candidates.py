@@ -157,20 +157,31 @@ def _allowed(groups, idx):
     return None if groups is None else groups[0][idx, None] == groups[1][None, :]
 
 
-def _floor(score: BilinearScore, groups, block: int) -> float:
+def _scored_blocks(score: BilinearScore, block: int):
+    """Rows in blocks of ``block``: ``(idx, H)`` with ``H_ij = <p_i, q_j> + v_j``.
+
+    The real scores of the block are ``H + u_i``, its decoy scores ``2 v_j - H + u_i``.
+    """
+    m1 = score.p.shape[0]
+    qT = np.ascontiguousarray(score.q.T)
+    for start in range(0, m1, block):
+        idx = np.arange(start, min(start + block, m1))
+        H = score.p[idx] @ qT
+        H += score.v
+        yield idx, H
+
+
+def _floor(score: BilinearScore, groups, blocks) -> float:
     """Median over rows of the best decoy score: no price at a target FDR below 1/2 is lower.
 
     A price below the median best decoy score would admit about half of the rows as decoy
-    discoveries, which no target FDR below 1/2 allows. One pass over all rows in blocks (the
-    result does not depend on the order of the rows).
+    discoveries, which no target FDR below 1/2 allows. One pass over all rows in blocks
+    (``(idx, H)`` from :func:`_scored_blocks`; the result does not depend on their order).
     """
-    m1 = score.p.shape[0]
-    minus_qT = -np.ascontiguousarray(score.q.T)
-    best = np.empty(m1)
-    for start in range(0, m1, block):
-        idx = np.arange(start, min(start + block, m1))
-        D = score.p[idx] @ minus_qT
-        D += score.v  # the decoy scores minus u_i, which does not change a row's maximum
+    best = np.empty(score.p.shape[0])
+    v2 = 2.0 * score.v
+    for idx, H in blocks:
+        D = np.subtract(v2, H)  # the decoy scores minus u_i: a row's maximum is unchanged
         allowed = _allowed(groups, idx)
         best[idx] = (D if allowed is None else np.where(allowed, D, -np.inf)).max(axis=1)
         best[idx] += score.u[idx]
@@ -191,21 +202,18 @@ def _top_above(S, mask, kappa: int):
     return i, j, S[i, j]
 
 
-def _graphs(score: BilinearScore, floor: float, kappa: int, block: int, groups):
+def _graphs(score: BilinearScore, floor: float, kappa: int, blocks, groups):
     """Real and decoy candidate graphs, each a tuple (rows, cols, scores).
 
-    One product per block of rows serves both problems: with ``H = <p_i, q_j> + v_j`` the real
-    scores are ``H + u_i`` and the decoy scores ``2 v_j - H + u_i``. Memory O(block * m2).
+    One product per block of rows (``(idx, H)`` from :func:`_scored_blocks`, overwritten)
+    serves both problems: the real scores are ``H + u_i`` and the decoy scores
+    ``2 v_j - H + u_i``. Memory O(block * m2).
     """
-    m1 = score.p.shape[0]
-    qT, v2 = np.ascontiguousarray(score.q.T), 2.0 * score.v
+    v2 = 2.0 * score.v
     parts = ([], [])
-    for start in range(0, m1, block):
-        idx = np.arange(start, min(start + block, m1))
+    for idx, H in blocks:
         cut = (floor - score.u[idx])[:, None]
         allowed = _allowed(groups, idx)
-        H = score.p[idx] @ qT
-        H += score.v
         for t in range(2):
             if t == 1:
                 np.subtract(v2, H, out=H)
@@ -247,7 +255,7 @@ def match_with_decoy(
     theta=None,
     method: str = "sparse",
     kappa: int = 10,
-    block: int = 512,
+    block: int = 64,
     groups=None,
     max_bytes: int = 2**30,
 ) -> DecoyMatch:
@@ -258,7 +266,8 @@ def match_with_decoy(
     matched scores into the price ``theta`` at the target FDR; the real problem is then matched
     at that price. With ``theta`` given, it is used as the price (and as the floor).
     Cost of the sparse method: ``O(m1 m2 r)`` for the scores in blocks of ``block`` rows,
-    memory ``O(block m2 + m1 kappa)``, and three sparse matchings of ``m1 + m2`` nodes.
+    memory ``O(block m2 + m1 kappa)``, and three sparse matchings of ``m1 + m2`` nodes. Small
+    blocks keep each block of scores in cache through the passes over it.
     Introduced in the chapter `unpaired`.
 
     Parameters
@@ -304,11 +313,12 @@ def match_with_decoy(
         return DecoyMatch(P, score.at(P[:, 0], P[:, 1]), float(th), real, decoy)
     if method != "sparse":
         raise ValueError(f"method must be 'sparse' or 'dense'; got {method!r}")
-    floor = _floor(score, groups, block) if theta is None else theta
+    floor = _floor(score, groups, _scored_blocks(score, block)) if theta is None else theta
     empty = np.empty((0, 2), np.int64)
     if not np.isfinite(floor):
         return DecoyMatch(empty, np.empty(0), np.inf, np.empty(0), np.empty(0))
-    (rr, rc, rv), (dr, dc, dv) = _graphs(score, floor, kappa, block, groups)
+    blocks = _scored_blocks(score, block)
+    (rr, rc, rv), (dr, dc, dv) = _graphs(score, floor, kappa, blocks, groups)
     Pd = sparse_match(dr, dc, dv - floor, m1, m2)
     decoy = score.mirrored().at(Pd[:, 0], Pd[:, 1])
     if theta is None:

@@ -14,7 +14,9 @@ epochs on the unpaired samples, where in every 50 x 50 similarity matrix the
 Everything is vectorised over independent runs ("lanes"): arrays carry a
 leading lane axis, and lanes with fewer unpaired batches simply stop early
 in each epoch. Gradients are written out by hand through the row
-normalisation of the embeddings.
+normalisation of the embeddings; during training the two modalities are
+stacked (zero-padded to a common dimension), so that one product per step
+serves both.
 """
 
 from __future__ import annotations
@@ -38,16 +40,9 @@ def _positives(K, top: bool):
     B = K.shape[-1]
     if not top:
         return np.broadcast_to(np.eye(B, dtype=bool), K.shape)
-    # The B-th largest entry is at least the smallest row maximum m0, and at
-    # least B entries (one per row) reach m0: sort only those candidates.
-    L = K.shape[0]
-    flat = K.reshape(L, -1)
-    m0 = K.max(axis=2).min(axis=1)
-    lanes, cols = np.nonzero(flat >= m0[:, None])
-    vals = flat[lanes, cols]
-    order = np.lexsort((-vals, lanes))
-    starts = np.concatenate([[0], np.cumsum(np.bincount(lanes, minlength=L))[:-1]])
-    kth = vals[order][starts + B - 1]
+    # The B-th largest entry of each lane's matrix, by a partial sort.
+    flat = K.reshape(K.shape[0], -1)
+    kth = np.partition(flat, flat.shape[1] - B, axis=1)[:, flat.shape[1] - B]
     return K >= kth[:, None, None]
 
 
@@ -75,6 +70,36 @@ def _loss_grad(W1t, W2t, Xb, Yb, tau: float, top: bool, grad: bool = True):
     dE1 = (dA - A * np.einsum("lbk,lbk->lb", A, dA)[..., None]) / n1
     dE2 = (dC - C * np.einsum("lbk,lbk->lb", C, dC)[..., None]) / n2
     return value, (Xb.transpose(0, 2, 1) @ dE1, Yb.transpose(0, 2, 1) @ dE2)
+
+
+def _stacked_grad(W, Z, tau: float, top: bool):
+    """Gradient of the loss of :func:`_loss_grad` with both modalities stacked.
+
+    W (L, 2, d, r) holds ``W1t`` and ``W2t``, Z (L, 2, B, d) the batches, both zero-padded
+    to ``d = max(d1, d2)`` columns; padded rows of ``W`` get a zero gradient. One product
+    per step serves both modalities, and the loss value is not formed.
+    """
+    E = Z @ W
+    norm = np.sqrt(np.einsum("lmbk,lmbk->lmb", E, E))[..., None]
+    A = E / norm
+    K = A[:, 0] @ A[:, 1].transpose(0, 2, 1)
+    if tau != 1.0:
+        K /= tau
+    B = K.shape[-1]
+    ex = np.exp(K - K.max(axis=(1, 2), keepdims=True))
+    dK = ex / ex.sum(axis=2, keepdims=True)
+    dK += ex / ex.sum(axis=1, keepdims=True)
+    if top:
+        np.subtract(dK, 2.0, out=dK, where=_positives(K, True))
+    else:
+        dK.reshape(dK.shape[0], -1)[:, :: B + 1] -= 2.0
+    dK *= 1.0 / (2 * B * tau)
+    dA = np.empty_like(A)
+    np.matmul(dK, A[:, 1], out=dA[:, 0])
+    np.matmul(dK.transpose(0, 2, 1), A[:, 0], out=dA[:, 1])
+    dA -= A * np.einsum("lmbk,lmbk->lmb", A, dA)[..., None]
+    dA /= norm
+    return Z.transpose(0, 1, 3, 2) @ dA
 
 
 def cosine_clip_loss(G1, G2, X, Y, *, tau: float = 1.0, top: bool = False):
@@ -166,16 +191,24 @@ class AdamW:
         self.t = np.zeros(lanes)
 
     def step(self, grads, c: int):
-        """Update the first ``c`` lanes."""
+        """Update the first ``c`` lanes (in place, in PyTorch's order of operations)."""
         b1, b2 = self.betas
         self.t[:c] += 1
-        bc1 = (1 - b1 ** self.t[:c])[:, None, None]
-        bc2 = (1 - b2 ** self.t[:c])[:, None, None]
+        t = self.t[:c]
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
-            p[:c] *= 1 - self.lr * self.wd
-            m[:c] = b1 * m[:c] + (1 - b1) * g
-            v[:c] = b2 * v[:c] + (1 - b2) * g * g
-            p[:c] -= self.lr * (m[:c] / bc1) / (np.sqrt(v[:c] / bc2) + self.eps)
+            shape = (c,) + (1,) * (p.ndim - 1)
+            step_size = (self.lr / (1 - b1**t)).reshape(shape)
+            root_bc2 = np.sqrt(1 - b2**t).reshape(shape)
+            p, m, v = p[:c], m[:c], v[:c]
+            p *= 1 - self.lr * self.wd
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            denom = np.sqrt(v)
+            denom /= root_bc2
+            denom += self.eps
+            p -= step_size * m / denom
 
 
 @dataclass
@@ -287,31 +320,38 @@ def paper_procedure(
     rng = as_generator(rng)
     if any(len(a) != len(b) for a, b in zip(Xu, Yu)):
         raise ValueError("Xu and Yu must have the same number of rows in every lane")
-    W1t = rng.uniform(-1, 1, (L, d1, r)) / np.sqrt(d1)
-    W2t = rng.uniform(-1, 1, (L, d2, r)) / np.sqrt(d2)
-    opt = AdamW([W1t, W2t], L, lr, wd)
+    d = max(d1, d2)
+    W = np.zeros((L, 2, d, r))
+    W[:, 0, :d1] = rng.uniform(-1, 1, (L, d1, r)) / np.sqrt(d1)
+    W[:, 1, :d2] = rng.uniform(-1, 1, (L, d2, r)) / np.sqrt(d2)
+    opt = AdamW([W], L, lr, wd)
     # Thousands of tiny products: threads cost more than they save.
     with one_blas_thread():
-        _pairs_phase(opt, X, Y, B, epochs, tau)
-        G1p, G2p = W1t.transpose(0, 2, 1).copy(), W2t.transpose(0, 2, 1).copy()
+        _pairs_phase(opt, _pad_stack(X, Y, d), B, epochs, tau)
+        G1p, G2p = W[:, 0, :d1].transpose(0, 2, 1).copy(), W[:, 1, :d2].transpose(0, 2, 1).copy()
         _unpaired_phase(opt, Xu, Yu, B, unpaired_epochs, tau)
     return PaperFit(
         G1_pairs=G1p,
         G2_pairs=G2p,
-        G1=W1t.transpose(0, 2, 1).copy(),
-        G2=W2t.transpose(0, 2, 1).copy(),
+        G1=W[:, 0, :d1].transpose(0, 2, 1).copy(),
+        G2=W[:, 1, :d2].transpose(0, 2, 1).copy(),
     )
 
 
-def _pairs_phase(opt, X, Y, B, epochs, tau):
-    W1t, W2t = opt.params
-    n = X.shape[1]
+def _pad_stack(X, Y, d):
+    """(L, n, d1) and (L, n, d2) -> (L, 2, n, d), zero-padded columns."""
+    Z = np.zeros((X.shape[0], 2, X.shape[1], d))
+    Z[:, 0, :, : X.shape[2]] = X
+    Z[:, 1, :, : Y.shape[2]] = Y
+    return Z
+
+
+def _pairs_phase(opt, Z, B, epochs, tau):
+    (W,) = opt.params
+    batches = [Z[:, :, i * B : (i + 1) * B] for i in range(Z.shape[2] // B)]
     for _ in range(epochs):
-        for i in range(n // B):
-            _, g = _loss_grad(
-                W1t, W2t, X[:, i * B : (i + 1) * B], Y[:, i * B : (i + 1) * B], tau, False
-            )
-            opt.step(g, X.shape[0])
+        for Zb in batches:
+            opt.step([_stacked_grad(W, Zb, tau, False)], W.shape[0])
 
 
 def _unpaired_phase(opt, Xu, Yu, B, epochs, tau):
@@ -327,18 +367,16 @@ def _unpaired_phase(opt, Xu, Yu, B, epochs, tau):
             [np.pad(arrs[k][: nb[k] * B], ((0, width - nb[k] * B), (0, 0))) for k in order]
         )
 
-    Xs, Ys = pad(Xu), pad(Yu)
-    W1t, W2t = opt.params
-    sub = AdamW([W1t[order], W2t[order]], len(order), opt.lr, opt.wd)
+    (W,) = opt.params
+    Z = _pad_stack(pad(Xu), pad(Yu), W.shape[2])
+    sub = AdamW([W[order]], len(order), opt.lr, opt.wd)
     sub.m = [m[order] for m in opt.m]
     sub.v = [v[order] for v in opt.v]
     sub.t = opt.t[order].copy()
     active = (nb[order][None, :] > np.arange(nb.max())[:, None]).sum(axis=1)
-    P1, P2 = sub.params
+    (P,) = sub.params
+    batches = [Z[:, :, j * B : (j + 1) * B] for j in range(nb.max())]
     for _ in range(epochs):
-        for j in range(nb.max()):
-            c = active[j]
-            sl = slice(j * B, (j + 1) * B)
-            _, g = _loss_grad(P1[:c], P2[:c], Xs[:c, sl], Ys[:c, sl], tau, True)
-            sub.step(g, c)
-    W1t[order], W2t[order] = P1, P2
+        for c, Zb in zip(active, batches):
+            sub.step([_stacked_grad(P[:c], Zb[:c], tau, True)], c)
+    W[order] = P

@@ -34,9 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ._checks import as_int, as_nonnegative, as_positive, as_price, as_target_fdr
+from ._threads import one_blas_thread
 from .candidates import (
     cosine_score,
     likelihood_ratio_score,
@@ -246,7 +246,7 @@ def fit_with_unpaired(
     >>> fit.pairs.shape[1], fit.G1.shape
     (2, (2, 10))
     """
-    with threadpool_limits(limits=1, user_api="blas"):  # small products only
+    with one_blas_thread():  # small products only
         return _fit(
             X, Y, Xu, Yu, r, whiten, rho, lam, theta, target_fdr, rounds, tol, matching, kappa,
             groups, batch_size, n_spikes, max_assignment_bytes,

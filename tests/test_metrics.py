@@ -128,3 +128,19 @@ def test_detection_scores():
 def test_detection_scores_edge_cases():
     assert mmcl.detection_scores(np.empty((0, 2), int), [[0, 0]]) == (1.0, 0.0)
     assert mmcl.detection_scores([[0, 0]], np.empty((0, 2), int)) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("r", [1, 3, 10])
+def test_retrieval_accuracy_screen_is_exact_with_ties_and_near_ties(r):
+    rng = np.random.default_rng(r)
+    E1 = rng.normal(size=(900, r))
+    E2 = E1 + 0.5 * rng.normal(size=(900, r))
+    E2[10] = E2[20]  # an exact tie: the first maximiser wins
+    E2[30] = E2[31] * (1 + 1e-12)  # a tie in cosine, not in the rows
+    E2[40] = E1[40] + 1e-9 * rng.normal(size=r)  # the partner barely differs
+    E1[50] = 0.0  # a zero row ties with every column
+    tiny = np.finfo(float).tiny
+    A = E1 / np.maximum(np.linalg.norm(E1, axis=1, keepdims=True), tiny)
+    B = E2 / np.maximum(np.linalg.norm(E2, axis=1, keepdims=True), tiny)
+    direct = np.mean(np.argmax(A @ B.T, axis=1) == np.arange(900))
+    assert mmcl.retrieval_accuracy(E1, E2) == direct

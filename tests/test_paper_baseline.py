@@ -162,3 +162,22 @@ def test_paper_pairs_phase_lowers_the_loss():
     assert loss(trained.G1[0], trained.G2[0]) < loss(fit.G1[0], fit.G2[0]) - 0.1
     # With no epochs the encoders are PyTorch's nn.Linear start: uniform on (-1/sqrt(d), 1/sqrt(d)).
     assert np.abs(fit.G1).max() <= 1 / np.sqrt(12) and np.abs(fit.G2).max() <= 1 / np.sqrt(10)
+
+
+@pytest.mark.parametrize("top", [False, True])
+@pytest.mark.parametrize("dims", [(6, 5), (4, 7)])
+def test_stacked_gradient_matches_the_two_modality_gradient(top, dims):
+    from mmcl.paper_baseline import _loss_grad, _stacked_grad
+
+    rng = np.random.default_rng(5)
+    d1, d2 = dims
+    d = max(dims)
+    W1t, W2t = rng.normal(size=(3, d1, 2)), rng.normal(size=(3, d2, 2))
+    X, Y = rng.normal(size=(3, 8, d1)), rng.normal(size=(3, 8, d2))
+    W, Z = np.zeros((3, 2, d, 2)), np.zeros((3, 2, 8, d))
+    W[:, 0, :d1], W[:, 1, :d2], Z[:, 0, :, :d1], Z[:, 1, :, :d2] = W1t, W2t, X, Y
+    g1, g2 = _loss_grad(W1t, W2t, X, Y, 0.7, top)[1]
+    g = _stacked_grad(W, Z, 0.7, top)
+    assert np.allclose(g[:, 0, :d1], g1, rtol=1e-12, atol=1e-14)
+    assert np.allclose(g[:, 1, :d2], g2, rtol=1e-12, atol=1e-14)
+    assert not g[:, 0, d1:].any() and not g[:, 1, d2:].any()  # padding stays at zero

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import as_generator, as_int
+from .._threads import one_blas_thread
 from ..data import make_model, sample_unpaired
 from ..metrics import detection_scores, retrieval_accuracy
 from ..paper_baseline import paper_procedure
@@ -139,97 +140,105 @@ def paper_reproduction(
         un.append(sample_unpaired(models[-1], int(Ns.max()), batch_size=batch_size, rng=child))
         tests.append(models[-1].sample(n_test, rng=child))
 
-    def acc(G1, G2, t):
-        return retrieval_accuracy(t.X @ G1.T, t.Y @ G2.T)
+    # Small products and eigendecompositions: threads cost more than they save.
+    with one_blas_thread():
 
-    t0 = time.perf_counter()
-    fit = paper_procedure(
-        np.stack([p.X for p in pairs for _ in Ns]),
-        np.stack([p.Y for p in pairs for _ in Ns]),
-        [u.Xu[:N] for u in un for N in Ns],
-        [u.Yu[:N] for u in un for N in Ns],
-        r,
-        rng=rng,
-        epochs=epochs,
-        unpaired_epochs=epochs,
-        batch_size=batch_size,
-    )
-    time_paper = time.perf_counter() - t0
-    lanes = np.arange(seeds * Ns.size).reshape(seeds, Ns.size)
-    paper = np.array(
-        [[acc(fit.G1[k], fit.G2[k], tests[s]) for k in lanes[s]] for s in range(seeds)]
-    )
-    paper_pairs = np.array(
-        [acc(fit.G1_pairs[lanes[s, 0]], fit.G2_pairs[lanes[s, 0]], tests[s]) for s in range(seeds)]
-    )
-    paper_pairs_long = None
-    if long_epochs is not None:
-        empty = [u.Xu[:0] for u in un], [u.Yu[:0] for u in un]
-        long = paper_procedure(
-            np.stack([p.X for p in pairs]),
-            np.stack([p.Y for p in pairs]),
-            *empty,
+        def acc(G1, G2, t):
+            return retrieval_accuracy(t.X @ G1.T, t.Y @ G2.T)
+
+        t0 = time.perf_counter()
+        fit = paper_procedure(
+            np.stack([p.X for p in pairs for _ in Ns]),
+            np.stack([p.Y for p in pairs for _ in Ns]),
+            [u.Xu[:N] for u in un for N in Ns],
+            [u.Yu[:N] for u in un for N in Ns],
             r,
             rng=rng,
-            epochs=long_epochs,
-            unpaired_epochs=0,
+            epochs=epochs,
+            unpaired_epochs=epochs,
             batch_size=batch_size,
         )
-        paper_pairs_long = np.array([acc(long.G1[s], long.G2[s], tests[s]) for s in range(seeds)])
-    t0 = time.perf_counter()
-    svd = [fit_svd(p.X, p.Y, r) for p in pairs]
-    time_svd_pairs = time.perf_counter() - t0
-
-    def fits(**options):
-        return [
+        time_paper = time.perf_counter() - t0
+        lanes = np.arange(seeds * Ns.size).reshape(seeds, Ns.size)
+        paper = np.array(
+            [[acc(fit.G1[k], fit.G2[k], tests[s]) for k in lanes[s]] for s in range(seeds)]
+        )
+        paper_pairs = np.array(
             [
-                fit_with_unpaired(
-                    p.X,
-                    p.Y,
-                    u.Xu[:N],
-                    u.Yu[:N],
-                    r,
-                    batch_size=batch_size,
-                    matching="dense",
-                    target_fdr=target_fdr,
-                    **options,
-                )  # fmt: skip
-                for N in Ns
+                acc(fit.G1_pairs[lanes[s, 0]], fit.G2_pairs[lanes[s, 0]], tests[s])
+                for s in range(seeds)
             ]
+        )
+        paper_pairs_long = None
+        if long_epochs is not None:
+            empty = [u.Xu[:0] for u in un], [u.Yu[:0] for u in un]
+            long = paper_procedure(
+                np.stack([p.X for p in pairs]),
+                np.stack([p.Y for p in pairs]),
+                *empty,
+                r,
+                rng=rng,
+                epochs=long_epochs,
+                unpaired_epochs=0,
+                batch_size=batch_size,
+            )
+            paper_pairs_long = np.array(
+                [acc(long.G1[s], long.G2[s], tests[s]) for s in range(seeds)]
+            )
+        t0 = time.perf_counter()
+        svd = [fit_svd(p.X, p.Y, r) for p in pairs]
+        time_svd_pairs = time.perf_counter() - t0
+
+        def fits(**options):
+            return [
+                [
+                    fit_with_unpaired(
+                        p.X,
+                        p.Y,
+                        u.Xu[:N],
+                        u.Yu[:N],
+                        r,
+                        batch_size=batch_size,
+                        matching="dense",
+                        target_fdr=target_fdr,
+                        **options,
+                    )  # fmt: skip
+                    for N in Ns
+                ]
+                for p, u in zip(pairs, un)
+            ]
+
+        t0 = time.perf_counter()
+        default = fits()
+        time_svd_unpaired = time.perf_counter() - t0
+        raw = fits(whiten=False)
+        empty = np.empty((0, 2), int)
+        cov = [
+            [fit_with_pairs(p.X, p.Y, u.Xu[:N], u.Yu[:N], r, pairs=empty, whiten=True) for N in Ns]
             for p, u in zip(pairs, un)
         ]
+        truth = [[u.truth[u.truth[:, 0] < N] for N in Ns] for u in un]
 
-    t0 = time.perf_counter()
-    default = fits()
-    time_svd_unpaired = time.perf_counter() - t0
-    raw = fits(whiten=False)
-    empty = np.empty((0, 2), int)
-    cov = [
-        [fit_with_pairs(p.X, p.Y, u.Xu[:N], u.Yu[:N], r, pairs=empty, whiten=True) for N in Ns]
-        for p, u in zip(pairs, un)
-    ]
-    truth = [[u.truth[u.truth[:, 0] < N] for N in Ns] for u in un]
+        def table(rows):
+            return np.array([[acc(f.G1, f.G2, t) for f in row] for row, t in zip(rows, tests)])
 
-    def table(rows):
-        return np.array([[acc(f.G1, f.G2, t) for f in row] for row, t in zip(rows, tests)])
-
-    return PaperReproduction(
-        Ns=Ns,
-        paper=paper,
-        paper_pairs=paper_pairs,
-        paper_pairs_long=paper_pairs_long,
-        svd_pairs=np.array([acc(f.G1, f.G2, t) for f, t in zip(svd, tests)]),
-        covariance_only=table(cov),
-        raw_unpaired=table(raw),
-        svd_unpaired=table(default),
-        recall=np.array(
-            [
-                [detection_scores(f.pairs, T)[1] for f, T in zip(row, trow)]
-                for row, trow in zip(default, truth)
-            ]
-        ),
-        ceiling=np.array([acc(m.U1.T, m.U2.T, t) for m, t in zip(models, tests)]),
-        time_paper=time_paper,
-        time_svd_pairs=time_svd_pairs,
-        time_svd_unpaired=time_svd_unpaired,
-    )
+        return PaperReproduction(
+            Ns=Ns,
+            paper=paper,
+            paper_pairs=paper_pairs,
+            paper_pairs_long=paper_pairs_long,
+            svd_pairs=np.array([acc(f.G1, f.G2, t) for f, t in zip(svd, tests)]),
+            covariance_only=table(cov),
+            raw_unpaired=table(raw),
+            svd_unpaired=table(default),
+            recall=np.array(
+                [
+                    [detection_scores(f.pairs, T)[1] for f, T in zip(row, trow)]
+                    for row, trow in zip(default, truth)
+                ]
+            ),
+            ceiling=np.array([acc(m.U1.T, m.U2.T, t) for m, t in zip(models, tests)]),
+            time_paper=time_paper,
+            time_svd_pairs=time_svd_pairs,
+            time_svd_unpaired=time_svd_unpaired,
+        )

@@ -211,22 +211,24 @@ def regime_map(
     loading, unexplained = np.zeros(shape + (7,)), np.zeros(shape + (7,))
     scores = np.zeros(shape + (2, 4))
     spikes = np.zeros(shape, dtype=int)
-    for s, seed in enumerate(seed_list(rng, seeds)):
-        for a, noise in enumerate(noises):
-            for b, snr in enumerate(snrs):
-                for c, m in enumerate(ms):
-                    p = unpaired_problem(
-                        noise=noise, snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed
-                    )
-                    encoders, detected, spikes[a, b, c, s] = fit_routes(p, r, target_fdr=q)
-                    cov = p.model.covariance(1)
-                    for k, G1 in enumerate(encoders):
-                        loading[a, b, c, s, k] = loading_sin_theta(G1, p.model.U1, cov)
-                        unexplained[a, b, c, s, k] = unexplained_latent_variance(G1, p.model)
-                    for k, P in enumerate(detected):
-                        prec, rec = detection_scores(P, p.unpaired.truth)
-                        fdp = 1.0 - prec if len(P) else 0.0
-                        scores[a, b, c, s, k] = prec, rec, fdp, len(P)
+    # Small products throughout (sampling, fits, yardsticks): threads cost more than they save.
+    with one_blas_thread():
+        for s, seed in enumerate(seed_list(rng, seeds)):
+            for a, noise in enumerate(noises):
+                for b, snr in enumerate(snrs):
+                    for c, m in enumerate(ms):
+                        p = unpaired_problem(
+                            noise=noise, snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed
+                        )
+                        encoders, detected, spikes[a, b, c, s] = fit_routes(p, r, target_fdr=q)
+                        cov = p.model.covariance(1)
+                        for k, G1 in enumerate(encoders):
+                            loading[a, b, c, s, k] = loading_sin_theta(G1, p.model.U1, cov)
+                            unexplained[a, b, c, s, k] = unexplained_latent_variance(G1, p.model)
+                        for k, P in enumerate(detected):
+                            prec, rec = detection_scores(P, p.unpaired.truth)
+                            fdp = 1.0 - prec if len(P) else 0.0
+                            scores[a, b, c, s, k] = prec, rec, fdp, len(P)
     return RegimeMap(
         noises=noises,
         snrs=snrs,

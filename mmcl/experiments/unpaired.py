@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from .._checks import as_generator, as_int, as_positive, as_probability, as_target_fdr
+from .._threads import one_blas_thread
 from ..data import make_model, sample_unpaired
 from ..metrics import detection_scores
 from ..unpaired import fit_with_unpaired
@@ -159,15 +161,18 @@ def fdr_calibration(
     targets = np.array([as_target_fdr(float(t)) for t in np.atleast_1d(targets)])
     seeds = as_int(seeds, "seeds", low=1)
     fdp, detected, recall = (np.zeros((targets.size, seeds)) for _ in range(3))
-    for s, seed in enumerate(seed_list(rng, seeds)):
-        p = unpaired_problem(snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed, noise=noise)
-        un = p.unpaired
-        for b, q in enumerate(targets):
-            fit = fit_with_unpaired(p.pairs.X, p.pairs.Y, un.Xu, un.Yu, r, target_fdr=q,
-                                    whiten=whiten)  # fmt: skip
-            precision, recall[b, s] = detection_scores(fit.pairs, un.truth)
-            fdp[b, s] = 1.0 - precision
-            detected[b, s] = len(fit.pairs)
+    with one_blas_thread():  # small products only: threads cost more than they save
+        for s, seed in enumerate(seed_list(rng, seeds)):
+            p = unpaired_problem(
+                snr=snr, n=n, m=m, d=d, r=r, fraction=fraction, rng=seed, noise=noise
+            )
+            un = p.unpaired
+            for b, q in enumerate(targets):
+                fit = fit_with_unpaired(p.pairs.X, p.pairs.Y, un.Xu, un.Yu, r, target_fdr=q,
+                                        whiten=whiten)  # fmt: skip
+                precision, recall[b, s] = detection_scores(fit.pairs, un.truth)
+                fdp[b, s] = 1.0 - precision
+                detected[b, s] = len(fit.pairs)
     return FDRCalibration(targets=targets, fdp=fdp, detected=detected.astype(int), recall=recall)
 
 
@@ -228,10 +233,8 @@ def matching_ceiling(*, ms, snrs, r: int, rng, draws: int = 20_000) -> MatchingC
     snrs = np.array([as_positive(float(s), "snrs") for s in np.atleast_1d(snrs)])
     r, draws = as_int(r, "r", low=2), as_int(draws, "draws", low=10)
     rng = as_generator(rng)
-    from scipy import stats  # here, not at import: scipy.stats is slow to import
-
     a = (r - 1) / 2
-    null = 2 * stats.beta.ppf(0.5 ** (1.0 / ms), a, a) - 1
+    null = 2 * special.betaincinv(a, a, 0.5 ** (1.0 / ms)) - 1  # the Beta(a, a) quantile
     z = rng.standard_normal((draws, r))
     e1, e2 = rng.standard_normal((2, draws, r))
     cos = np.empty((snrs.size, draws))
