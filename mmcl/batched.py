@@ -7,8 +7,9 @@ or hyperparameters (the threshold search and the selection grid of the chapter
 interpreter's work per step rivals the arithmetic. :func:`fit_gd_batch` runs
 ``B`` such problems as one stack of arrays: each step costs the same
 arithmetic as ``B`` steps of :func:`mmcl.fit_gd`, with the per-step overhead
-paid once. CLIP, InfoNCE and SigLIP have stacked kernels (the same formulas as
-their ``embedding_gradient``); any other loss is evaluated problem by problem.
+paid once. CLIP, InfoNCE and SigLIP evaluate whole stacks
+(``stacked_embedding_gradient``, the code of their ``embedding_gradient``); any
+other loss is evaluated problem by problem.
 Introduced in the chapter `loss_to_svd`.
 """
 
@@ -23,16 +24,8 @@ from .losses import CLIPLoss, InfoNCELoss, LogitLoss, SigLIPLoss
 
 __all__ = ["BatchGDFit", "fit_gd_batch"]
 
-#: Columns whose log-sum-exp lies this far below the largest row maximum need
-#: an exponential of their own (see :mod:`mmcl.losses.clip`); such a stack is
-#: evaluated problem by problem.
-_COLUMN_RANGE = 500.0
-
 #: Logits per chunk of the stack (2 MB of float64).
 _CHUNK = 1 << 18
-
-#: SigLIP's softplus sum takes logarithms of products of this many factors in [1, 2].
-_BLOCK = 64
 
 
 @dataclass
@@ -74,73 +67,6 @@ def _stack(A, name, B):
     return arr
 
 
-def _clip_kernel(E1, E2, tau):
-    """Stacked :meth:`mmcl.CLIPLoss.embedding_gradient`; None where a column needs its own
-    exponential (tiny ``tau`` with huge logits)."""
-    n = E1.shape[1]
-    Z = E1 @ np.swapaxes(E2, 1, 2)
-    Z *= (1.0 / tau)[:, None, None]
-    zdiag = np.diagonal(Z, axis1=1, axis2=2).copy()
-    m = Z.max(axis=2)
-    M = m.max(axis=1)
-    if np.any(M - zdiag.min(axis=1) > _COLUMN_RANGE):
-        return None
-    Z -= m[:, :, None]
-    np.exp(Z, out=Z)
-    r = Z.sum(axis=2)
-    w = np.exp(m - M[:, None])
-    s = (w[:, None, :] @ Z)[:, 0, :]
-    lse = np.log(s) + M[:, None]
-    value = (np.sum(np.log(r) + m - zdiag, axis=1) + np.sum(lse - zdiag, axis=1)) / (2 * n)
-    a, b = 1.0 / (2 * n * r), 1.0 / (2 * n * s)
-    k = E2.shape[2]
-    T = Z @ np.concatenate([E2, b[:, :, None] * E2], axis=2)
-    dE1 = a[:, :, None] * T[:, :, :k] + w[:, :, None] * T[:, :, k:] - E2 / n
-    T = np.swapaxes(Z, 1, 2) @ np.concatenate([a[:, :, None] * E1, w[:, :, None] * E1], axis=2)
-    dE2 = T[:, :, :k] + b[:, :, None] * T[:, :, k:] - E1 / n
-    return tau * value, dE1, dE2
-
-
-def _infonce_kernel(E1, E2, tau):
-    """Stacked :meth:`mmcl.InfoNCELoss.embedding_gradient`."""
-    n = E1.shape[1]
-    Z = (E1 * (1.0 / tau)[:, None, None]) @ np.swapaxes(E2, 1, 2)
-    zdiag = np.diagonal(Z, axis1=1, axis2=2).copy()
-    m = Z.max(axis=2)
-    Z -= m[:, :, None]
-    np.exp(Z, out=Z)
-    s = Z.sum(axis=2)
-    value = tau * np.sum(np.log(s) + m - zdiag, axis=1) / n
-    a = (1.0 / (n * s))[:, :, None]
-    return value, a * (Z @ E2) - E2 / n, np.swapaxes(Z, 1, 2) @ (a * E1) - E1 / n
-
-
-def _siglip_kernel(E1, E2, t, b):
-    """Stacked :meth:`mmcl.SigLIPLoss.embedding_gradient` (one exponential, logarithms of
-    products of ``_BLOCK`` factors ``1 + exp(-|u|)``)."""
-    B, n = E1.shape[:2]
-    U = (E1 * t[:, None, None]) @ np.swapaxes(E2, 1, 2)
-    U += b[:, None, None]
-    d = np.arange(n)
-    U[:, d, d] = -U[:, d, d]
-    A = np.abs(U)
-    total = 0.5 * (U.reshape(B, -1).sum(axis=1) + A.reshape(B, -1).sum(axis=1))
-    np.negative(A, out=A)
-    np.exp(A, out=A)
-    A += 1.0
-    flat = A.reshape(B, -1)
-    m = flat.shape[1] - flat.shape[1] % _BLOCK
-    total += np.log(np.prod(flat[:, :m].reshape(B, _BLOCK, -1), axis=1)).sum(axis=1)
-    total += np.log(np.prod(flat[:, m:], axis=1))
-    np.reciprocal(A, out=A)
-    A -= 0.5
-    np.copysign(A, U, out=A)
-    A += 0.5
-    A[:, d, d] = -A[:, d, d]
-    c = (t / n)[:, None, None]
-    return total / n, c * (A @ E2), c * (np.swapaxes(A, 1, 2) @ E1)
-
-
 def _kernel(losses, n):
     """``(E1, E2) -> (values, dE1, dE2)`` for the stack, or None without a stacked kernel.
 
@@ -152,12 +78,12 @@ def _kernel(losses, n):
     if any(type(f) is not kind for f in losses):
         return None
     if kind is CLIPLoss:
-        params, kernel, size = (np.array([f.tau for f in losses]),), _clip_kernel, _CHUNK
+        params, size = (np.array([f.tau for f in losses]),), _CHUNK
     elif kind is InfoNCELoss:
-        params, kernel, size = (np.array([f.tau for f in losses]),), _infonce_kernel, _CHUNK
+        params, size = (np.array([f.tau for f in losses]),), _CHUNK
     elif kind is SigLIPLoss:
         params = (np.array([f.t for f in losses]), np.array([f.b for f in losses]))
-        kernel, size = _siglip_kernel, _CHUNK // 4
+        size = _CHUNK // 4
     else:
         return None
     step = max(1, size // (n * n))
@@ -165,7 +91,9 @@ def _kernel(losses, n):
     def evaluate(E1, E2):
         parts = []
         for i in range(0, E1.shape[0], step):
-            part = kernel(E1[i : i + step], E2[i : i + step], *(p[i : i + step] for p in params))
+            part = kind.stacked_embedding_gradient(
+                E1[i : i + step], E2[i : i + step], *(p[i : i + step] for p in params)
+            )
             if part is None:
                 return None
             parts.append(part)

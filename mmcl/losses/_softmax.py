@@ -38,7 +38,10 @@ COLUMN_RANGE = 500.0
 
 
 class Softmax(NamedTuple):
-    """Both softmaxes of ``Z`` from one exponential (see the module docstring)."""
+    """Both softmaxes of ``Z`` from one exponential (see the module docstring).
+
+    Shapes are those of one problem; a stack of ``B`` problems adds a leading axis.
+    """
 
     E: np.ndarray  # (n, n) exp(Z - m_i), the caller's Z overwritten
     r: np.ndarray  # (n,) row sums of E
@@ -46,59 +49,65 @@ class Softmax(NamedTuple):
     s: np.ndarray  # (n,) column sums of exp(Z - M), or of F for the separate columns
     separate: np.ndarray  # (n,) bool: columns with their own exponential
     F: np.ndarray | None  # (n, k) exp(Z[:, separate] - c), unnormalised
-    value: float  # the symmetric cross-entropy of Z (not yet times tau)
+    value: float | np.ndarray  # the symmetric cross-entropy of Z (not yet times tau)
 
 
-def softmax_parts(Z: np.ndarray, positives: np.ndarray | None = None) -> Softmax:
+def softmax_parts(Z: np.ndarray, positives: np.ndarray | None = None) -> Softmax | None:
     """Overwrite ``Z`` (n x n) with ``exp(Z - m_i)``; row and column sums and the loss.
 
     ``positives`` (n,) is for a ``Z`` whose diagonal was set to ``-inf`` (the
     decoupled loss, whose softmaxes run over the negatives only): the logits of
     the positive pairs, used in the value. Every column's range is then checked.
+    A stack ``Z`` (B, n, n) of problems gives parts with a leading axis and values
+    (B,), or None where a column would need an exponential of its own.
     """
-    n = Z.shape[0]
+    n, stacked = Z.shape[-1], Z.ndim > 2
     masked = positives is not None
-    zdiag = positives if masked else Z.diagonal().copy()
-    m = Z.max(axis=1)
-    M = m.max()
-    separate = np.zeros(n, dtype=bool)
+    zdiag = positives if masked else np.diagonal(Z, axis1=-2, axis2=-1).copy()
+    m = Z.max(axis=-1)
+    M = m.max(axis=-1, keepdims=True)
+    separate = np.zeros(Z.shape[:-1], dtype=bool)
     F = c = None
-    if masked or M - zdiag.min() > COLUMN_RANGE:
+    if masked or np.any(M - zdiag.min(axis=-1, keepdims=True) > COLUMN_RANGE):
+        if stacked:
+            return None
         colmax = Z.max(axis=0)
         separate = M - colmax > COLUMN_RANGE
         if separate.any():
             c = colmax[separate]
             F = Z[:, separate] - c  # a copy, taken before Z is overwritten
             np.exp(F, out=F)
-    np.subtract(Z, m[:, None], out=Z)
+    np.subtract(Z, m[..., None], out=Z)
     np.exp(Z, out=Z)
-    r = Z.sum(axis=1)
+    r = Z.sum(axis=-1)
     w = np.exp(m - M)
-    s = w @ Z
+    s = (w[..., None, :] @ Z)[..., 0, :]
     lse = np.log(s) + M if F is None else np.empty(n)
     if F is not None:
         keep = ~separate
         s[separate] = F.sum(axis=0)
         lse[keep] = np.log(s[keep]) + M
         lse[separate] = np.log(s[separate]) + c
-    value = (np.sum(np.log(r) + m - zdiag) + np.sum(lse - zdiag)) / (2 * n)
-    return Softmax(Z, r, w, s, separate, F, float(value))
+    value = (np.sum(np.log(r) + m - zdiag, axis=-1) + np.sum(lse - zdiag, axis=-1)) / (2 * n)
+    return Softmax(Z, r, w, s, separate, F, value if stacked else float(value))
 
 
 def apply_gradient(sm: Softmax, right, left):
-    """``C @ right`` and ``C^T @ left`` (n x k each), ``C = (P + Q)/(2n) - I/n``, from the parts."""
-    n = sm.E.shape[0]
+    """``C @ right`` and ``C^T @ left`` (n x k each, or stacks), ``C = (P + Q)/(2n) - I/n``."""
+    n = sm.E.shape[-1]
     a = 1.0 / (2 * n * sm.r)
     b = np.where(sm.separate, 0.0, 1.0 / (2 * n * sm.s))
-    k = right.shape[1]
-    T = sm.E @ np.hstack([right, b[:, None] * right])
-    out_right = a[:, None] * T[:, :k] + sm.w[:, None] * T[:, k:] - right / n
+    k = right.shape[-1]
+    T = sm.E @ np.concatenate([right, b[..., None] * right], axis=-1)
+    out_right = a[..., None] * T[..., :k] + sm.w[..., None] * T[..., k:] - right / n
     if left is None:
         out_left = None
     else:
-        k = left.shape[1]
-        T = sm.E.T @ np.hstack([a[:, None] * left, sm.w[:, None] * left])
-        out_left = T[:, :k] + b[:, None] * T[:, k:] - left / n
+        k = left.shape[-1]
+        T = np.swapaxes(sm.E, -1, -2) @ np.concatenate(
+            [a[..., None] * left, sm.w[..., None] * left], axis=-1
+        )
+        out_left = T[..., :k] + b[..., None] * T[..., k:] - left / n
     if sm.F is not None:
         bb = 1.0 / (2 * n * sm.s[sm.separate])
         out_right += sm.F @ (bb[:, None] * right[sm.separate])

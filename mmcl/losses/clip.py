@@ -73,6 +73,29 @@ class CLIPLoss(ContrastiveLoss):
         dE1, dE2 = apply_gradient(sm, E2, E1)
         return self.tau * sm.value, dE1, dE2
 
+    @staticmethod
+    def stacked_embedding_gradient(E1, E2, tau):
+        """:meth:`embedding_gradient` of a stack of problems, each with its temperature.
+
+        Parameters
+        ----------
+        E1, E2 : ndarray, shape (B, n, r)
+        tau : ndarray, shape (B,)
+
+        Returns
+        -------
+        (values (B,), dE1, dE2) or None
+            None where a column would need an exponential of its own (tiny
+            ``tau`` with huge logits): evaluate those problems one by one.
+        """
+        Z = E1 @ np.swapaxes(E2, 1, 2)
+        Z *= (1.0 / tau)[:, None, None]
+        sm = softmax_parts(Z)
+        if sm is None:
+            return None
+        dE1, dE2 = apply_gradient(sm, E2, E1)
+        return tau * sm.value, dE1, dE2
+
     def logit_gradient(self, K):
         """``tau`` times the symmetric cross-entropy of ``K/tau`` and its gradient."""
         sm = self._softmax(K)

@@ -47,17 +47,19 @@ def _softplus_sum_and_sigmoid(U):
     factors ``1 + e`` (no overflow; relative rounding below ``_BLOCK`` machine
     epsilons), so there are ``_BLOCK`` times fewer logarithms than entries. Errors
     are absolute: about ``eps`` per entry in the sum, and ``eps`` in a sigmoid near
-    0 (whose relative precision is lost). ``U`` (any shape) is not modified.
+    0 (whose relative precision is lost). ``U`` (n x n, or a stack (B, n, n) with
+    sums (B,)) is not modified.
     """
+    lead = U.shape[:-2]
     A = np.abs(U)
-    total = 0.5 * (float(U.sum()) + float(A.sum()))
+    total = 0.5 * (U.sum(axis=(-2, -1)) + A.sum(axis=(-2, -1)))
     np.negative(A, out=A)
     np.exp(A, out=A)
     A += 1.0
-    flat = A.reshape(-1)
-    m = flat.size - flat.size % _BLOCK
-    total += float(np.log(np.prod(flat[:m].reshape(_BLOCK, -1), axis=0)).sum())
-    total += float(np.log(np.prod(flat[m:])))
+    flat = A.reshape(*lead, -1)
+    m = flat.shape[-1] - flat.shape[-1] % _BLOCK
+    total += np.log(np.prod(flat[..., :m].reshape(*lead, _BLOCK, -1), axis=-2)).sum(axis=-1)
+    total += np.log(np.prod(flat[..., m:], axis=-1))
     np.reciprocal(A, out=A)  # sigmoid(|u|)
     A -= 0.5
     np.copysign(A, U, out=A)
@@ -79,14 +81,16 @@ class InfoNCELoss(LogitLoss):
     def __repr__(self) -> str:
         return f"InfoNCELoss(tau={self.tau}, rho={self.rho})"
 
-    def _row_exp(self, Z):
-        """Value and ``(exp(Z - rowmax), row sums)``; ``Z = K/tau`` is overwritten."""
-        zdiag = Z.diagonal().copy()
-        m = Z.max(axis=1)
-        np.subtract(Z, m[:, None], out=Z)
+    @staticmethod
+    def _row_exp(Z):
+        """Value over ``tau`` and ``(exp(Z - rowmax), row sums)`` of ``Z = K/tau``
+        (overwritten; one problem, or a stack with values (B,))."""
+        zdiag = np.diagonal(Z, axis1=-2, axis2=-1).copy()
+        m = Z.max(axis=-1)
+        np.subtract(Z, m[..., None], out=Z)
         np.exp(Z, out=Z)
-        s = Z.sum(axis=1)
-        return self.tau * float(np.sum(np.log(s) + m - zdiag)) / Z.shape[0], Z, s
+        s = Z.sum(axis=-1)
+        return np.sum(np.log(s) + m - zdiag, axis=-1) / Z.shape[-1], Z, s
 
     def logit_gradient(self, K):
         n = K.shape[0]
@@ -94,14 +98,23 @@ class InfoNCELoss(LogitLoss):
         value, E, s = self._row_exp(K)
         E *= (1.0 / (n * s))[:, None]
         E[_diagonal(n)] -= 1.0 / n
-        return value, E
+        return self.tau * float(value), E
 
     def embedding_gradient(self, E1, E2):
         """One exponential; ``dL/dK`` is never formed."""
-        n = E1.shape[0]
-        value, E, s = self._row_exp((E1 * (1.0 / self.tau)) @ E2.T)
-        a = (1.0 / (n * s))[:, None]
-        return value, a * (E @ E2) - E2 / n, E.T @ (a * E1) - E1 / n
+        value, dE1, dE2 = self.stacked_embedding_gradient(E1, E2, self.tau)
+        return float(value), dE1, dE2
+
+    @classmethod
+    def stacked_embedding_gradient(cls, E1, E2, tau):
+        """:meth:`embedding_gradient` of one problem (E1, E2 of shape (n, r), ``tau``
+        a float) or of a stack (shapes (B, n, r), ``tau`` of shape (B,)):
+        ``(values, dE1, dE2)``."""
+        tau = np.asarray(tau, dtype=float)
+        n = E1.shape[-2]
+        value, E, s = cls._row_exp((E1 * (1.0 / tau)[..., None, None]) @ np.swapaxes(E2, -1, -2))
+        a = (1.0 / (n * s))[..., None]
+        return tau * value, a * (E @ E2) - E2 / n, np.swapaxes(E, -1, -2) @ (a * E1) - E1 / n
 
     def logit_hvp_operator(self, K, C):
         """``dK -> D(dL/dK)[dK] = (P*dZ - P * rowsum(P*dZ))/n``, ``dZ = dK/tau``."""
@@ -131,10 +144,9 @@ class SigLIPLoss(LogitLoss):
     def __repr__(self) -> str:
         return f"SigLIPLoss(t={self.t}, b={self.b}, rho={self.rho})"
 
-    def _margins(self, K, scaled=False):
-        """``u = -z (t K + b)`` (overwrites ``K``; ``scaled``: it holds ``t K`` already)."""
-        if not scaled:
-            K *= self.t
+    def _margins(self, K):
+        """``u = -z (t K + b)`` (overwrites ``K``)."""
+        K *= self.t
         K += self.b
         d = _diagonal(K.shape[0])
         K[d] = -K[d]
@@ -159,13 +171,25 @@ class SigLIPLoss(LogitLoss):
         The weights are exact to ``eps t/n`` in absolute terms (so the gradient to
         ``eps`` relative to its scale), not elementwise as in :meth:`logit_gradient`.
         """
-        n = E1.shape[0]
-        self._check_memory(n, 2, "value_and_gradient")
-        total, S = _softplus_sum_and_sigmoid(self._margins((E1 * self.t) @ E2.T, scaled=True))
-        d = _diagonal(n)
-        S[d] = -S[d]
-        c = self.t / n
-        return total / n, c * (S @ E2), c * (S.T @ E1)
+        self._check_memory(E1.shape[0], 2, "value_and_gradient")
+        value, dE1, dE2 = self.stacked_embedding_gradient(E1, E2, self.t, self.b)
+        return float(value), dE1, dE2
+
+    @staticmethod
+    def stacked_embedding_gradient(E1, E2, t, b):
+        """:meth:`embedding_gradient` of one problem (E1, E2 of shape (n, r), ``t`` and
+        ``b`` floats) or of a stack (shapes (B, n, r), ``t`` and ``b`` of shape (B,)):
+        ``(values, dE1, dE2)``."""
+        t, b = np.asarray(t, dtype=float), np.asarray(b, dtype=float)
+        n = E1.shape[-2]
+        U = (E1 * t[..., None, None]) @ np.swapaxes(E2, -1, -2)
+        U += b[..., None, None]
+        d = np.arange(n)
+        U[..., d, d] = -U[..., d, d]  # u_ij = -z_ij (t K_ij + b)
+        total, S = _softplus_sum_and_sigmoid(U)
+        S[..., d, d] = -S[..., d, d]
+        c = (t / n)[..., None, None]
+        return total / n, c * (S @ E2), c * (np.swapaxes(S, -1, -2) @ E1)
 
     def logit_hvp_operator(self, K, C):
         """``dK -> t^2 sigmoid(u) sigmoid(-u) dK / n`` (elementwise)."""
