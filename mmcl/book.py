@@ -14,9 +14,9 @@ import numpy as np
 
 __all__ = ["glue", "clean_number", "GLUE_PREFIX"]
 
-#: MIME prefix of a value glued without display: the protocol of
-#: ``myst_nb.glue(name, value, display=False)``, which :func:`glue` follows without
-#: importing myst-nb (its import, through nbformat and jsonschema, takes seconds).
+#: The MIME prefix under which myst-nb reads a value glued without display, as
+#: ``myst_nb.glue(name, value, display=False)`` writes it; :func:`glue` follows that
+#: protocol without importing myst-nb (whose import takes seconds).
 GLUE_PREFIX = "application/papermill.record/"
 
 
