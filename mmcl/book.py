@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["glue", "clean_number", "GLUE_PREFIX"]
+__all__ = ["glue", "clean_number", "small_number", "GLUE_PREFIX"]
 
 #: The MIME prefix under which myst-nb reads a value glued without display, as
 #: ``myst_nb.glue(name, value, display=False)`` writes it; :func:`glue` follows that
@@ -58,12 +58,37 @@ def clean_number(value):
     return value
 
 
+def small_number(value) -> str:
+    """A small error or gap for the text: ``"2.3e-16"``, or ``"0 (exact in floating
+    point)"`` when it is exactly zero (where ``0.0e+00`` would read as a rounding).
+
+    Introduced in the chapter `loss_to_svd`.
+
+    Parameters
+    ----------
+    value : real number
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from mmcl.book import small_number
+    >>> small_number(2.34e-16), small_number(0.0)
+    ('2.3e-16', '0 (exact in floating point)')
+    """
+    value = clean_number(value)
+    return "0 (exact in floating point)" if value == 0 else f"{value:.1e}"
+
+
 def glue(mapping=None, /, **values) -> None:
     """Glue values for the chapter's text, without displaying them.
 
     Numbers are glued as clean Python numbers (:func:`clean_number`), so the
-    text can format them (``{glue:text}`name:.2f```); strings as Markdown
-    (``{glue:md}`name```); matplotlib figures for ``{glue:figure}``. The
+    text can format them (``{glue:text}`name:.2f```); strings as Markdown whose
+    plain text is the string itself (so ``{glue:md}`name``` and
+    ``{glue:text}`name``` both show it); matplotlib figures for ``{glue:figure}``. The
     figure stays open, so Jupyter still shows it under its cell (tag the cell
     ``remove-output`` so the website shows it once). Keys that are not Python
     names (``"fig-gd"``) go in ``mapping``. Each value is displayed under the
@@ -90,14 +115,15 @@ def glue(mapping=None, /, **values) -> None:
     if importlib.util.find_spec("myst_nb") is None:  # plain Jupyter: nothing to hand over
         return
     from IPython.core.formatters import format_display_data
-    from IPython.display import Markdown, display
+    from IPython.display import display
     from matplotlib.figure import Figure
 
     for name, value in {**(mapping or {}), **values}.items():
-        if isinstance(value, str):
-            value = Markdown(value)
-        elif not isinstance(value, Figure):
-            value = clean_number(value)
-        bundle, metadata = format_display_data(value)
+        if isinstance(value, str):  # Markdown whose plain text is the string itself
+            bundle, metadata = {"text/markdown": value, "text/plain": value}, {}
+        else:
+            if not isinstance(value, Figure):
+                value = clean_number(value)
+            bundle, metadata = format_display_data(value)
         metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
         display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)

@@ -79,7 +79,14 @@ def test_glue_emits_what_myst_nb_glue_emits(monkeypatch, glued):
             myst_nb.ext.glue.glue(name, value, display=False)
     finally:
         plt.close(fig)
-    assert [(bundle, meta) for _, bundle, meta in glued] == theirs
+    ours = [(bundle, meta) for _, bundle, meta in glued]
+    assert ours[:2] == theirs[:2]  # figures and numbers: exactly myst-nb's call
+    # text: myst-nb's Markdown bundle, with the string itself as its plain text (for
+    # {glue:text}), where myst-nb would put the repr of a Markdown object
+    markdown = GLUE_PREFIX + "text/markdown"
+    assert ours[2][0][markdown] == theirs[2][0][markdown] == "**bold**"
+    assert ours[2][0][GLUE_PREFIX + "text/plain"] == "**bold**"
+    assert ours[2][1]["scrapbook"] == theirs[2][1]["scrapbook"]
     assert all(key.startswith(GLUE_PREFIX) for _, bundle, _ in glued for key in bundle)
 
 
@@ -103,3 +110,12 @@ def test_glue_refuses_what_it_cannot_show(glued):
     with pytest.raises(TypeError, match="value"):
         glue(values=[1, 2])
     assert glued == []
+
+
+def test_small_number_says_exact_zero_and_refuses_non_numbers():
+    from mmcl.book import small_number
+
+    assert small_number(0.0) == small_number(np.float64(-0.0)) == "0 (exact in floating point)"
+    assert small_number(1.25e-13) == "1.2e-13" and small_number(np.float64(3e-9)) == "3.0e-09"
+    with pytest.raises(TypeError, match="value"):
+        small_number("0")
