@@ -316,7 +316,7 @@ def robustness_bars(fig, data, params):
     # plain text (no mathtext): the view is redrawn on every slider move
     ax.text(-0.45, ceiling, "largest possible error √r", va="bottom", fontsize=9)
     ax.set_ylim(0, ceiling * 1.15)
-    ax.set_ylabel("subspace error ‖sin Θ(·, U₁)‖_F")
+    ax.set_ylabel("subspace error, Frobenius ‖sin Θ(·, U₁)‖")
     ax.set_xlabel("method (bars: mean over samples; lines: one standard deviation)")
     title = ax.set_title("", fontsize=10)
 

@@ -108,7 +108,8 @@ def detection_figure(result, calibration):
     log_ticks(left, result.ms)
     left.set(xlabel="unpaired samples m per modality", ylabel="recall", ylim=(-0.02, 1.02),
              title="hidden pairs found")  # fmt: skip
-    left.legend(loc="center left", fontsize=7)
+    # below the panels, legible at the page's width (the figure is 12 inches wide)
+    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=4)
     rng = np.random.default_rng(0)  # horizontal jitter of the dots only
     for k, name in enumerate(rmap.MATCHING_METHODS):
         found = result.detected[..., k] > 0
