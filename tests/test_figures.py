@@ -260,6 +260,16 @@ def test_robustness_figures(sweep):
         polished=np.full((2, 1, 2), 0.35),
     )
     _drawn(robustness.clip_vs_linear_figure(by_eps, by_tau))
+    polished = ClipVsLinear(
+        steps=np.array([0, 10]),
+        eps=np.array([0.5]),
+        tau=np.array([30.0]),
+        linear=np.array([[0.3], [0.4], [0.5]]),
+        clip=np.full((3, 1, 1, 2), 0.4),
+        polished=np.array([[[0.28]], [[0.41]], [[0.52]]]),
+    )
+    fig = _drawn(robustness.clip_vs_linear_figure(by_eps, by_tau, polished))
+    assert len(fig.axes) == 4 and not fig.axes[3].axison  # three panels in two rows
     fig = matplotlib.pyplot.figure()
     robustness.robustness_bars(
         fig,

@@ -240,9 +240,10 @@ def clip_vs_linear_figure(by_eps, by_tau, polished=None):
     against the linear loss's on the same sample. Introduced in the chapter
     `robustness`.
     """
-    fig, axes = figure(
-        3 if polished is not None else 2, width=12.0 if polished is not None else 9.0, height=3.6
-    )
+    # three panels in two rows (not one 12-inch row), so the text stays legible at the
+    # page's width
+    rows = 2 if polished is not None else 1
+    fig, axes = figure(2, rows, width=9.0, height=3.6 * rows)
     a, b = np.ravel(axes)[:2]
     for j, eps in enumerate(by_eps.eps):
         color = PALETTE[[0, 1, 3, 4, 5][j % 5]]
@@ -280,6 +281,7 @@ def clip_vs_linear_figure(by_eps, by_tau, polished=None):
     b.legend(loc="upper right")
     if polished is not None:
         c = np.ravel(axes)[2]
+        np.ravel(axes)[3].set_axis_off()
         x, y = polished.linear[:, 0], polished.polished[:, 0, 0]
         lo, hi = min(x.min(), y.min()) * 0.95, max(x.max(), y.max()) * 1.05
         c.plot([lo, hi], [lo, hi], color=PALETTE[7], ls=":", lw=1, label="equal error")
